@@ -1,0 +1,120 @@
+"""The ``ouroboros`` command-line tool (Typer + Rich).
+
+Each command group lives in its own private module with a ``register(app)`` function;
+this module wires them together and turns every :class:`~ouroboros.errors.OuroborosError`
+into ``ErrorType: message`` on stderr and exit code 1. No traceback reaches the user
+unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from ouroboros import __version__
+from ouroboros.cli import _dataset
+from ouroboros.cli._common import err_console
+from ouroboros.errors import DatasetError, OuroborosError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="ouroboros",
+    help="Model, measure, stress and watch the money web behind AI infrastructure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+_DEBUG = {"on": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ouroboros {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="The DuckDB store file (default: $OUROBOROS_DB or the user data directory).",
+    ),
+) -> None:
+    """Model, measure, stress and watch the money web behind AI infrastructure."""
+    _DEBUG["on"] = debug
+    if db is not None:
+        os.environ["OUROBOROS_DB"] = db
+
+
+for _module in (_dataset,):
+    _module.register(app)
+
+
+def _report(exc: BaseException) -> None:
+    name = type(exc).__name__
+    if isinstance(exc, DatasetError):
+        err_console.print(f"[red]{name}[/red]: {len(exc.problems)} problem(s)", highlight=False)
+        for p in exc.problems:
+            # one line per problem, printed verbatim (no Rich markup in user data)
+            sys.stderr.write(f"  {p}\n")
+    else:
+        err_console.print(f"[red]{name}[/red]: ", end="", highlight=False)
+        sys.stderr.write(f"{exc}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Examples
+    --------
+    >>> main(["--version"])
+    ouroboros 0.1.0
+    0
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    _DEBUG["on"] = "--debug" in args
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="ouroboros", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("[red]Aborted[/red]")
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except OuroborosError as exc:
+        if _DEBUG["on"]:
+            raise
+        _report(exc)
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("[red]Interrupted[/red]")
+        return 130
+    except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
+        if _DEBUG["on"]:
+            raise
+        err_console.print(
+            f"[red]InternalError[/red]: {type(exc).__name__}: ", end="", highlight=False
+        )
+        sys.stderr.write(f"{exc}\n(this is a bug in ouroboros; run with --debug for details)\n")
+        return 1
+    return int(result) if isinstance(result, int) else 0

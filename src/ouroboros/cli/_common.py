@@ -1,0 +1,103 @@
+"""Shared plumbing of the CLI: output formats, JSON printing, the dataset argument.
+
+The CLI only parses and prints; every command calls one library function.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from ouroboros.errors import InputError
+
+__all__ = [
+    "OutputFormat",
+    "console",
+    "err_console",
+    "print_json",
+    "print_table",
+    "to_jsonable",
+]
+
+console = Console(soft_wrap=False)
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Turn results (numpy scalars, DataFrames, dates, NaN) into plain JSON values.
+
+    NaN and infinities become ``null`` so the output is strict JSON.
+
+    >>> to_jsonable({"a": np.float64(1.5), "b": float("nan"), "c": [np.int64(2)]})
+    {'a': 1.5, 'b': None, 'c': [2]}
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, float):
+        return None if (math.isnan(obj) or math.isinf(obj)) else obj
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout and nothing else."""
+    sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(rows: pd.DataFrame, *, title: str | None = None, floatfmt: str = "{:,.2f}") -> None:
+    """Print a DataFrame as a Rich table (numbers right-aligned)."""
+    table = Table(title=title, show_lines=False)
+    for col in rows.columns:
+        numeric = pd.api.types.is_numeric_dtype(rows[col])
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for rec in rows.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if isinstance(v, float | np.floating):
+                cells.append("" if np.isnan(v) else floatfmt.format(v))
+            else:
+                cells.append(str(v))
+        table.add_row(*cells)
+    console.print(table)
+
+
+def parse_format(value: str) -> OutputFormat:
+    """Check a ``--format`` value."""
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        raise InputError(
+            f"--format must be one of table, json; got {value!r}", field="format"
+        ) from None
