@@ -121,6 +121,14 @@ def _fmt_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_BOUNDS = {
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
+}
+
+
 def _line_for(lines: Mapping[Path_, int], path: Path_) -> int | None:
     for k in range(len(path), 0, -1):
         line = lines.get(path[:k])
@@ -166,6 +174,13 @@ class _Collector:
                     msg = "unknown field"
                 elif err["type"] == "missing":
                     msg = "required field is missing"
+                elif err["type"] in _BOUNDS:
+                    bound = next(iter(err.get("ctx", {}).values()), "?")
+                    if isinstance(bound, float) and bound.is_integer():
+                        bound = int(bound)
+                    msg = f"must be {_BOUNDS[err['type']]} {bound}, got {_fmt_input(err.get('input'))}"
+                elif err["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
+                    msg = f"must be a number, got {_fmt_input(err.get('input'))}"
                 elif err["type"] == "literal_error":
                     expected = err.get("ctx", {}).get("expected", "")
                     msg = f"got {_fmt_input(err.get('input'))}; expected one of {expected}"
