@@ -114,3 +114,8 @@ def test_real_process_no_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1 and "Traceback" in proc.stderr
+
+
+def test_usage_errors_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["dataset", "show", "--nope"], capsys)
+    assert code == 2 and "No such option: --nope" in err and "InternalError" not in err

@@ -98,3 +98,10 @@ def test_flow_totals_equal_instrument_cash_flows(ledger: Ledger) -> None:
     for k, e in enumerate(fv.entities):
         paid = sum(i.amount for i in cash if i.from_ == e)
         assert np.isclose(fv.outflow[k], paid, rtol=1e-9, atol=1e-6)
+
+
+def test_yaml_line_break_characters_survive(tmp_path: Path) -> None:
+    for name in ("a\x85b", "c\u2028d", "e\u2029f", "g\rh"):
+        lg = Ledger.model_validate({"meta": {"name": name}})
+        path = save_ledger(lg, tmp_path / "n.yaml")
+        assert load_ledger(path).meta.name == name

@@ -8,15 +8,16 @@ unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-import click
 import typer
 
 from ouroboros import __version__
-from ouroboros.cli import _dataset
+from ouroboros.cli import _dataset, _hurdle
 from ouroboros.cli._common import err_console
 from ouroboros.errors import DatasetError, OuroborosError
 
@@ -32,6 +33,29 @@ app = typer.Typer(
 )
 
 _DEBUG = {"on": False}
+
+
+def _click_exception_modules() -> list[ModuleType]:
+    # Typer >= 0.20 vendors click as ``typer._click``; older Typer uses click itself.
+    found = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return found
+
+
+_CLICK = _click_exception_modules()
+_EXIT: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    *(m.Exit for m in _CLICK if hasattr(m, "Exit")),
+)
+_ABORT: tuple[type[BaseException], ...] = (
+    typer.Abort,
+    *(m.Abort for m in _CLICK if hasattr(m, "Abort")),
+)
+_USAGE: tuple[type[BaseException], ...] = tuple(m.ClickException for m in _CLICK)
 
 
 def _version(value: bool) -> None:
@@ -58,7 +82,7 @@ def _root(
         os.environ["OUROBOROS_DB"] = db
 
 
-for _module in (_dataset,):
+for _module in (_dataset, _hurdle):
     _module.register(app)
 
 
@@ -93,14 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="ouroboros", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except _EXIT as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _ABORT:
         err_console.print("[red]Aborted[/red]")
         return 1
-    except click.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
+    except _USAGE as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", 2))
     except OuroborosError as exc:
         if _DEBUG["on"]:
             raise

@@ -178,7 +178,8 @@ class _Collector:
                     bound = next(iter(err.get("ctx", {}).values()), "?")
                     if isinstance(bound, float) and bound.is_integer():
                         bound = int(bound)
-                    msg = f"must be {_BOUNDS[err['type']]} {bound}, got {_fmt_input(err.get('input'))}"
+                    got = _fmt_input(err.get("input"))
+                    msg = f"must be {_BOUNDS[err['type']]} {bound}, got {got}"
                 elif err["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
                     msg = f"must be a number, got {_fmt_input(err.get('input'))}"
                 elif err["type"] == "literal_error":
@@ -567,12 +568,33 @@ def load_ledger(path: str | os.PathLike[str]) -> Ledger:
     return ledger_from_data(data, file=str(p), lines=lines)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Keeps readable Unicode but escapes the characters YAML reads as line breaks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if any(c in value for c in _YAML_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+_Dumper.add_representer(str, _represent_str)
+
+
 def dumps_ledger(ledger: Ledger, fmt: Literal["yaml", "json"]) -> str:
-    """Serialise a ledger to YAML or JSON text (the dataset file's layout)."""
+    """Serialise a ledger to YAML or JSON text (the dataset file's layout).
+
+    >>> from ouroboros.model import Ledger
+    >>> import yaml
+    >>> from ouroboros.model import Ledger
+    >>> lg = Ledger.model_validate({"meta": {"name": "two\N{LINE SEPARATOR}lines"}})
+    >>> ledger_from_data(yaml.safe_load(dumps_ledger(lg, "yaml"))) == lg
+    True
+    """
     data = ledger.to_data()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def save_ledger(ledger: Ledger, path: str | os.PathLike[str], *, fmt: Format | None = None) -> Path:

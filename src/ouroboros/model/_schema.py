@@ -38,6 +38,7 @@ __all__ = [
     "ClaimSpec",
     "ComputeContract",
     "CreditFacility",
+    "Distribution",
     "Entity",
     "EquityInvestment",
     "Financials",
@@ -72,6 +73,9 @@ Role = Literal[
     "utility",
     "reit",
     "venture",
+    "holding_company",
+    "developer",
+    "oem",
     "rest_of_world",
 ]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -200,7 +204,9 @@ class Financials(_Strict):
     total_assets: float | None = None
     fiscal_year_end: str | None = None
     estimate: bool = False
+    confidence: Confidence = "high"
     sources: list[str] = Field(default_factory=list)
+    note: str | None = None
 
     @field_validator("revenue", "ai_revenue", "capex", "cash", "debt", "total_assets")
     @classmethod
@@ -401,7 +407,9 @@ class CapacityBackstop(InstrumentBase):
 class Warrant(InstrumentBase):
     """``from`` (issuer) grants ``to`` the right to shares; no cash moves.
 
-    ``amount`` is the estimated value of the shares at grant (0 if unknown).
+    ``amount`` is the estimated value of the shares at grant in the dataset's unit (0 if
+    unknown); ``shares`` is a share count and ``strike`` a price per share in plain
+    currency units (not the dataset's unit).
     """
 
     kind: Literal["warrant"] = "warrant"
@@ -423,6 +431,15 @@ class Guarantee(InstrumentBase):
     guaranteed_instrument: str | None = None
 
 
+class Distribution(InstrumentBase):
+    """``from`` (a vehicle or company) pays a dividend or distribution to ``to`` (an owner).
+
+    Cash moves; no claim is created (the owner's claim is its equity stake).
+    """
+
+    kind: Literal["distribution"] = "distribution"
+
+
 class Revenue(InstrumentBase):
     """External demand: customers outside the web (``from``, rest of world) pay ``to``."""
 
@@ -440,6 +457,7 @@ Instrument = Annotated[
     | CapacityBackstop
     | Warrant
     | Guarantee
+    | Distribution
     | Revenue,
     Field(discriminator="kind"),
 ]
@@ -457,6 +475,7 @@ INSTRUMENT_KINDS: dict[str, type[InstrumentBase]] = {
         CapacityBackstop,
         Warrant,
         Guarantee,
+        Distribution,
         Revenue,
     )
 }
