@@ -1,0 +1,93 @@
+"""Read a YAML file keeping the line of every node, so errors can say where they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ouroboros.errors import DatasetError, Problem
+
+__all__ = ["YamlDoc", "parse_yaml"]
+
+Path_ = tuple[str | int, ...]
+
+
+class YamlDoc:
+    """Parsed YAML data plus a map from node path to its 1-based line number.
+
+    Examples
+    --------
+    >>> doc = parse_yaml("a:\\n  b: [1, 2]\\n", "x.yaml")
+    >>> doc.data, doc.line(("a", "b", 1))
+    ({'a': {'b': [1, 2]}}, 2)
+    >>> doc.line(("a", "missing"))     # falls back to the nearest known parent
+    2
+    """
+
+    def __init__(self, data: Any, lines: dict[Path_, int], file: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.file = file
+
+    def line(self, path: Path_) -> int | None:
+        """Line of ``path`` or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), None)
+
+    def problem(
+        self, path: Path_, message: str, *, record: str | None = None, field: str | None = None
+    ) -> Problem:
+        """A :class:`~ouroboros.errors.Problem` located at ``path``."""
+        return Problem(self.file, self.line(path), record, field, message)
+
+
+def parse_yaml(text: str, file: str) -> YamlDoc:
+    """Parse ``text`` with the safe loader; duplicate keys are errors.
+
+    Raises
+    ------
+    DatasetError
+        On a syntax error or a duplicated key, with its line.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        raise DatasetError([Problem(file, line, None, None, f"YAML syntax error: {msg}")]) from None
+    except yaml.YAMLError as exc:
+        raise DatasetError([Problem(file, None, None, None, f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
+    lines: dict[Path_, int] = {}
+    problems: list[Problem] = []
+
+    def walk(n: yaml.Node, path: Path_) -> None:
+        lines[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, v in n.value:
+                key = str(k.value)
+                if key in seen:
+                    problems.append(
+                        Problem(file, k.start_mark.line + 1, None, key, "duplicated key")
+                    )
+                seen.add(key)
+                walk(v, (*path, key))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, (*path, i))
+
+    if node is not None:
+        walk(node, ())
+    if problems:
+        raise DatasetError(problems)
+    return YamlDoc(data, lines, file)

@@ -1,0 +1,166 @@
+"""The bundled registry holds the issue's indicators; broken registries fail with locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ouroboros.errors import DatasetError, InputError
+from ouroboros.monitor import GAUGES, DerivedSpec, EdgarSpec, FredSpec, LedgerSpec, load_registry
+
+REQUIRED = {
+    # hyperscaler capex and capex / operating cash flow (five companies)
+    "hyperscaler_capex",
+    "capex_ocf_microsoft",
+    "capex_ocf_alphabet",
+    "capex_ocf_amazon",
+    "capex_ocf_meta",
+    "capex_ocf_oracle",
+    "ai_capex_gdp",
+    "capex_ai_revenue",
+    "model_lab_revenue_growth",
+    "model_lab_doubling_time",
+    "oracle_cds_5y",
+    "coreweave_cds_5y",
+    "oracle_bond_yield",
+    "coreweave_bond_yield",
+    "hyperion_bond_price",
+    "hy_oas",
+    "baa_spread",
+    "ust_10y",
+    "fed_net_liquidity",
+    "private_credit_discount",
+    "take_or_pay_share",
+    "customer_concentration",
+    "interconnection_queue_gw",
+    "dc_power_share",
+    "nfci",
+    "stlfsi4",
+}
+
+
+def test_bundled_registry_has_the_issue_indicators_in_all_five_gauges() -> None:
+    reg = load_registry()
+    assert set(reg.ids) >= REQUIRED
+    for g in GAUGES:
+        assert reg.in_gauge(g), g
+    for ind in reg.scored():
+        assert ind.amber is not None and ind.red is not None
+
+
+def test_bundled_registry_sources_and_units() -> None:
+    reg = load_registry()
+    # capex and OCF from EDGAR for the five companies, with their CIKs
+    ciks = {
+        reg[f"capex_{c}"].spec.cik for c in ("microsoft", "alphabet", "amazon", "meta", "oracle")
+    }  # type: ignore[union-attr]
+    assert ciks == {789019, 1652044, 1018724, 1326801, 1341439}
+    assert isinstance(reg["ocf_oracle"].spec, EdgarSpec)
+    # net liquidity: WALCL - TGA - RRP, every input converted to US$ bn
+    net = reg["fed_net_liquidity"].spec
+    assert isinstance(net, DerivedSpec)
+    assert dict(zip(net.inputs, net.coefficients, strict=True)) == {
+        "fed_assets": 1.0,
+        "tga": -1.0,
+        "reverse_repo": -1.0,
+    }
+    assert {reg[i].spec.series for i in net.inputs} == {"WALCL", "WTREGEN", "RRPONTSYD"}  # type: ignore[union-attr]
+    assert all(reg[i].unit == "usd_bn" for i in net.inputs)
+    assert isinstance(reg["take_or_pay_share"].spec, LedgerSpec)
+    assert isinstance(reg["hy_oas"].spec, FredSpec) and reg["hy_oas"].spec.series == "BAMLH0A0HYM2"
+    # derived indicators come after their inputs
+    order = [i.id for i in reg.computation_order()]
+    assert order.index("hyperscaler_capex") < order.index("ai_capex_gdp")
+    assert reg.dependencies("ai_capex_gdp") >= {"gdp", "capex_meta", "hyperscaler_capex"}
+
+
+def test_threshold_status_in_both_directions() -> None:
+    reg = load_registry()
+    cds = reg["oracle_cds_5y"]  # higher is riskier, amber 100, red 150
+    assert [cds.status(v) for v in (44, 100, 139, 150, 200)] == [
+        "green",
+        "amber",
+        "amber",
+        "red",
+        "red",
+    ]
+    assert cds.status(float("nan")) == "unknown"
+    assert reg["capex_meta"].status(37.0) == "n/a"
+
+
+def test_unknown_indicator_names_the_known_ones() -> None:
+    with pytest.raises(InputError, match=r"no indicator 'nope'.*oracle_cds_5y"):
+        load_registry()["nope"]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "reg.yaml"
+    p.write_text(text)
+    return p
+
+
+BROKEN = """\
+indicators:
+  - {id: a, description: A, gauge: neocloud, unit: bp, frequency: daily, source: csv,
+     direction: higher_is_riskier, amber: 200, red: 100}
+  - id: b
+    description: B
+    gauge: bubble
+    unit: bp
+    frequency: daily
+    source: csv
+    direction: higher_is_riskier
+    amber: 1
+    red: 2
+  - {id: c, description: C, gauge: none, unit: ratio, frequency: daily, source: derived,
+     fetch: {op: ratio, numerator: a, denominator: zz}, direction: higher_is_riskier}
+  - {id: a, description: dup, gauge: none, unit: bp, frequency: daily, source: csv,
+     direction: higher_is_riskier}
+  - {id: d, description: D, gauge: none, unit: bp, frequency: daily, source: fred,
+     fetch: {series: DGS10, colour: red}, direction: higher_is_riskier}
+  - {id: e, description: E, gauge: spv_bonds, unit: bp, frequency: daily, source: csv,
+     direction: lower_is_riskier}
+"""
+
+
+def test_broken_registry_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError) as exc:
+        load_registry(write(tmp_path, BROKEN))
+    text = [str(p) for p in exc.value.problems]
+    path = str(tmp_path / "reg.yaml")
+    # flow mappings over two lines: the field's own line is given
+    assert (
+        f"{path}:3: a: amber: for higher_is_riskier, amber (200.0) must not exceed red "
+        "(100.0)" in text
+    )
+    assert any(
+        t.startswith(f"{path}:6: b: gauge: Input should be") and "'bubble'" in t for t in text
+    )
+    assert f"{path}:14: c: fetch: input 'zz' is not an indicator of this registry" in text
+    assert f"{path}:15: a: id: duplicated id (first at line 2)" in text
+    assert f"{path}:18: d: fetch.colour: unknown field" in text
+    assert f"{path}:19: e: an indicator of gauge spv_bonds needs amber and red thresholds" in text
+    assert len(text) == 6
+
+
+def test_cycles_are_reported(tmp_path: Path) -> None:
+    text = """\
+indicators:
+  - {id: x, description: X, gauge: none, unit: ratio, frequency: daily, source: derived,
+     fetch: {op: growth, input: y}, direction: higher_is_riskier}
+  - {id: y, description: Y, gauge: none, unit: ratio, frequency: daily, source: derived,
+     fetch: {op: growth, input: x}, direction: higher_is_riskier}
+"""
+    with pytest.raises(DatasetError, match="cycle: x -> y -> x"):
+        load_registry(write(tmp_path, text))
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"reg.yaml:3: YAML syntax error"):
+        load_registry(write(tmp_path, "indicators:\n  - id: a\n   bad: [\n"))
+
+
+def test_missing_registry_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the registry"):
+        load_registry(tmp_path / "none.yaml")
