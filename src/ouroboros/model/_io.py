@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ouroboros._yamldoc import parse_yaml
 from ouroboros.errors import DatasetError, Problem
 from ouroboros.model._ledger import Ledger, cross_reference_problems
 from ouroboros.model._schema import (
@@ -49,49 +50,10 @@ _M = TypeVar("_M", bound=BaseModel)
 # ---------------------------------------------------------------------------- parsing
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that rejects duplicate keys (a silent loss otherwise)."""
-
-
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML, returning the data and the 1-based line of every node by path."""
-    loader = _LineLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise DatasetError([Problem(file, line, None, None, f"YAML syntax error: {msg}")]) from None
-    except yaml.YAMLError as exc:
-        raise DatasetError([Problem(file, None, None, None, f"YAML error: {exc}")]) from None
-    finally:
-        loader.dispose()
-    lines: dict[Path_, int] = {}
-    problems: list[Problem] = []
-
-    def walk(n: yaml.Node, path: Path_) -> None:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, v in n.value:
-                key = str(k.value)
-                if key in seen:
-                    problems.append(
-                        Problem(file, k.start_mark.line + 1, None, key, "duplicate key")
-                    )
-                seen.add(key)
-                walk(v, (*path, key))
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, (*path, str(i)))
-
-    if node is not None:
-        walk(node, ())
-    if problems:
-        raise DatasetError(problems)
-    return data, lines
+    doc = parse_yaml(text, file)
+    return doc.data, {tuple(str(x) for x in k): v for k, v in doc.lines.items()}
 
 
 def _parse_json(text: str, file: str) -> tuple[Any, dict[Path_, int]]:

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ouroboros.errors import DatasetError, InputError, Problem
-from ouroboros.monitor._yamlsrc import YamlDoc, parse_yaml
+from ouroboros._yamldoc import YamlDoc, parse_yaml
 
 __all__ = [
     "DIRECTIONS",

@@ -1,4 +1,6 @@
-"""Read a YAML file keeping the line of every node, so errors can say where they are."""
+"""Read a YAML file keeping the line of every node, so errors can say where they are.
+
+Shared by every loader of YAML files (datasets, deal specs, registries, rules)."""
 
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
                 key = str(k.value)
                 if key in seen:
                     problems.append(
-                        Problem(file, k.start_mark.line + 1, None, key, "duplicated key")
+                        Problem(file, k.start_mark.line + 1, None, key, "duplicate key")
                     )
                 seen.add(key)
                 walk(v, (*path, key))
