@@ -48,6 +48,31 @@ class YamlDoc:
         return Problem(self.file, self.line(path), record, field, message)
 
 
+def _bad_scalar(text: str, file: str, exc: Exception) -> Problem:
+    """Locate the scalar whose construction failed (PyYAML does not say where)."""
+    probe = yaml.SafeLoader(text)
+    try:
+        stack = [probe.get_single_node()]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, yaml.ScalarNode):
+                try:
+                    probe.construct_object(n, deep=True)
+                except (ValueError, TypeError, OverflowError):
+                    kind = n.tag.rsplit(":", 1)[-1]
+                    return Problem(
+                        file, n.start_mark.line + 1, None, None,
+                        f"invalid {kind} {n.value!r}: {exc}",
+                    )  # fmt: skip
+            elif isinstance(n, yaml.MappingNode):
+                stack.extend(v for pair in reversed(n.value) for v in reversed(pair))
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend(reversed(n.value))
+    finally:
+        probe.dispose()
+    return Problem(file, None, None, None, f"invalid value: {exc}")
+
+
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse ``text`` with the safe loader; duplicate keys are errors.
 
@@ -67,6 +92,9 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise DatasetError([Problem(file, line, None, None, f"YAML syntax error: {msg}")]) from None
     except yaml.YAMLError as exc:
         raise DatasetError([Problem(file, None, None, None, f"YAML error: {exc}")]) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # a scalar that resolves to a type but cannot be built, e.g. the date 2035-13-31
+        raise DatasetError([_bad_scalar(text, file, exc)]) from None
     finally:
         loader.dispose()
     lines: dict[Path_, int] = {}

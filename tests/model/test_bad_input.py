@@ -145,3 +145,9 @@ def test_csv_missing_required_table(tmp_path: Path) -> None:
     (tmp_path / "entities.csv").write_text("id,name,roles\na,A,cloud\n")
     [p] = problems_of(tmp_path)
     assert p.file.endswith("instruments.csv") and p.message == "required file is missing"
+
+
+def test_impossible_date_is_located() -> None:
+    [p] = problems_of(BROKEN / "bad_date.yaml")
+    assert p.line == 3
+    assert p.message == "invalid timestamp '2035-13-31': month must be in 1..12"

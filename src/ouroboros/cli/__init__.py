@@ -17,7 +17,7 @@ from types import ModuleType
 import typer
 
 from ouroboros import __version__
-from ouroboros.cli import _dataset, _hurdle, _markets, _monitor
+from ouroboros.cli import _dataset, _deals, _hurdle, _markets, _monitor
 from ouroboros.cli._common import err_console
 from ouroboros.errors import DatasetError, OuroborosError
 
@@ -82,7 +82,7 @@ def _root(
         os.environ["OUROBOROS_DB"] = db
 
 
-for _module in (_dataset, _hurdle, _markets, _monitor):
+for _module in (_dataset, _deals, _hurdle, _markets, _monitor):
     _module.register(app)
 
 
