@@ -73,17 +73,34 @@ def _bad_scalar(text: str, file: str, exc: Exception) -> Problem:
     return Problem(file, None, None, None, f"invalid value: {exc}")
 
 
-def parse_yaml(text: str, file: str) -> YamlDoc:
-    """Parse ``text`` with the safe loader; duplicate keys are errors.
+MAX_VALUES = 2_000_000
+"""Most values a document may hold once aliases are expanded ("billion laughs" guard)."""
+
+
+def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc:
+    r"""Parse ``text`` with the safe loader; duplicate keys are errors.
+
+    Only plain data is built (the safe loader: no tags that build objects), and a
+    document whose aliases expand to more than ``max_values`` values is refused.
 
     Raises
     ------
     DatasetError
-        On a syntax error or a duplicated key, with its line.
+        On a syntax error, a duplicated key or an over-large document, with its line.
+
+    Examples
+    --------
+    >>> bomb = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+    >>> parse_yaml(bomb + "c: [*b, *b, *b, *b, *b, *b, *b, *b]\n", "x.yaml", max_values=500)
+    Traceback (most recent call last):
+    ...
+    ouroboros.errors.DatasetError: 1 problem in dataset
+    x.yaml:1: the document expands to more than 500 values (aliases); refused
     """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        lines = _lines(node, file, max_values) if node is not None else {}
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -97,11 +114,27 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise DatasetError([_bad_scalar(text, file, exc)]) from None
     finally:
         loader.dispose()
+    return YamlDoc(data, lines, file)
+
+
+def _lines(root: yaml.Node, file: str, max_values: int) -> dict[Path_, int]:
+    """The line of every node by path (iteratively, so deep nesting cannot overflow)."""
     lines: dict[Path_, int] = {}
     problems: list[Problem] = []
-
-    def walk(n: yaml.Node, path: Path_) -> None:
+    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
+    while stack:
+        n, path = stack.pop()
         lines[path] = n.start_mark.line + 1
+        if len(lines) > max_values:
+            raise DatasetError(
+                [
+                    Problem(
+                        file, n.start_mark.line + 1, None, None,
+                        f"the document expands to more than {max_values} values (aliases); "
+                        "refused",
+                    )
+                ]
+            )  # fmt: skip
         if isinstance(n, yaml.MappingNode):
             seen: set[str] = set()
             for k, v in n.value:
@@ -111,13 +144,9 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
                         Problem(file, k.start_mark.line + 1, None, key, "duplicate key")
                     )
                 seen.add(key)
-                walk(v, (*path, key))
+                stack.append((v, (*path, key)))
         elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, (*path, i))
-
-    if node is not None:
-        walk(node, ())
+            stack.extend((v, (*path, i)) for i, v in enumerate(n.value))
     if problems:
-        raise DatasetError(problems)
-    return YamlDoc(data, lines, file)
+        raise DatasetError(sorted(problems, key=lambda p: p.line or 0))
+    return lines

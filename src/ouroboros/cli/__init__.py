@@ -17,14 +17,55 @@ from types import ModuleType
 import typer
 
 from ouroboros import __version__
-from ouroboros.cli import _dataset, _deals, _hurdle, _markets, _monitor
-from ouroboros.cli._common import err_console
 from ouroboros.errors import DatasetError, OuroborosError
 
 __all__ = ["app", "main"]
 
+# Each command lives in a private module that is imported only when that command runs, so
+# ``ouroboros --version`` or ``ouroboros loops`` do not pay for every engine's imports.
+COMMANDS: dict[str, str] = {
+    "dataset": "_dataset",
+    "loops": "_flows",
+    "clear": "_flows",
+    "hurdle": "_hurdle",
+    "contagion": "_contagion",
+    "debtrank": "_contagion",
+    "deal": "_deals",
+    "liquidity": "_markets",
+    "layers": "_markets",
+    "monitor": "_monitor",
+    "serve": "_web",
+    "report": "_web",
+}
+
+
+def _load_command(ctx: typer.Context | None, name: str) -> object:
+    module = importlib.import_module(f"ouroboros.cli.{COMMANDS[name]}")
+    holder = typer.Typer()
+
+    @holder.callback()
+    def _group() -> None:  # forces Typer to build a group, even for one command
+        pass
+
+    module.register(holder)
+    group = typer.main.get_command(holder)
+    return group.get_command(ctx, name)  # type: ignore[attr-defined]
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> object:  # type: ignore[override]
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in COMMANDS:
+            return _load_command(ctx, cmd_name)
+        return found
+
+
 app = typer.Typer(
     name="ouroboros",
+    cls=_LazyGroup,
     help="Model, measure, stress and watch the money web behind AI infrastructure.",
     no_args_is_help=True,
     add_completion=False,
@@ -82,11 +123,9 @@ def _root(
         os.environ["OUROBOROS_DB"] = db
 
 
-for _module in (_dataset, _deals, _hurdle, _markets, _monitor):
-    _module.register(app)
-
-
 def _report(exc: BaseException) -> None:
+    from ouroboros.cli._common import err_console
+
     name = type(exc).__name__
     if isinstance(exc, DatasetError):
         err_console.print(f"[red]{name}[/red]: {len(exc.problems)} problem(s)", highlight=False)
@@ -120,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _EXIT as exc:
         return int(getattr(exc, "exit_code", 0))
     except _ABORT:
-        err_console.print("[red]Aborted[/red]")
+        sys.stderr.write("Aborted\n")
         return 1
     except _USAGE as exc:
         exc.show()  # type: ignore[attr-defined]
@@ -131,14 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _report(exc)
         return 1
     except KeyboardInterrupt:
-        err_console.print("[red]Interrupted[/red]")
+        sys.stderr.write("Interrupted\n")
         return 130
     except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
         if _DEBUG["on"]:
             raise
-        err_console.print(
-            f"[red]InternalError[/red]: {type(exc).__name__}: ", end="", highlight=False
+        sys.stderr.write(
+            f"InternalError: {type(exc).__name__}: {exc}\n"
+            "(this is a bug in ouroboros; run with --debug for details)\n"
         )
-        sys.stderr.write(f"{exc}\n(this is a bug in ouroboros; run with --debug for details)\n")
         return 1
     return int(result) if isinstance(result, int) else 0

@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ouroboros._yamldoc import parse_yaml
 from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.monitor._registry import GAUGES, Registry, default_registry
 from ouroboros.monitor._thermometer import STATUS_NAMES, Thermometer
-from ouroboros._yamldoc import parse_yaml
 
 __all__ = ["AlertRule", "default_rules", "default_rules_path", "evaluate_alerts", "load_rules"]
 

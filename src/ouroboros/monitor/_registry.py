@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros._yamldoc import YamlDoc, parse_yaml
+from ouroboros.errors import DatasetError, InputError, Problem
 
 __all__ = [
     "DIRECTIONS",

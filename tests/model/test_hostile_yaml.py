@@ -1,0 +1,30 @@
+"""Hostile YAML: alias bombs and object-building tags are refused, never run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ouroboros.errors import DatasetError
+from ouroboros.model import load_ledger
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["meta: {name: x}", "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 9):  # 9**9 = 387 million values once expanded
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join([*lines, "entities: []", "instruments: []"]) + "\n")
+    t0 = time.monotonic()
+    with pytest.raises(DatasetError, match="expands to more than"):
+        load_ledger(path)
+    assert time.monotonic() - t0 < 30
+
+
+def test_python_object_tags_are_not_built(tmp_path: Path) -> None:
+    path = tmp_path / "evil.yaml"
+    path.write_text("meta: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(DatasetError, match=r"YAML syntax error|YAML error"):
+        load_ledger(path)
