@@ -1,0 +1,1127 @@
+"""Figures of the dashboard and the report: Plotly figures and Cytoscape elements.
+
+Plain functions from engine results to ``plotly.graph_objects.Figure`` objects (or to the
+element dictionaries ``dash_cytoscape`` draws). They import nothing of Dash, so the HTML
+report uses the same figures as the dashboard.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
+from plotly.subplots import make_subplots  # type: ignore[import-untyped, unused-ignore]
+
+from ouroboros.api import short_name
+from ouroboros.model import INSTRUMENT_KINDS, InstrumentBase, Ledger
+
+__all__ = [
+    "KIND_COLORS",
+    "ROLE_COLORS",
+    "STATUS_COLORS",
+    "STATUS_STYLES",
+    "circular_share_figure",
+    "composite_figure",
+    "cost_of_capital_figure",
+    "deal_balance_figure",
+    "deal_cashflow_figure",
+    "deal_dscr_figure",
+    "deal_yearly",
+    "empty_figure",
+    "gauges_figure",
+    "instrument_years",
+    "layers_figure",
+    "ledger_years",
+    "loop_elements",
+    "network_elements",
+    "network_figure",
+    "network_positions",
+    "network_stylesheet",
+    "recipes_figure",
+    "repricing_figure",
+    "sankey_figure",
+    "tornado_figure",
+    "unit_label",
+]
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+ROLE_COLORS: dict[str, str] = {
+    "hyperscaler": "#1f77b4",
+    "cloud": "#17becf",
+    "model_lab": "#9467bd",
+    "chip_vendor": "#2ca02c",
+    "oem": "#98df8a",
+    "neocloud": "#ff7f0e",
+    "spv": "#d62728",
+    "developer": "#e377c2",
+    "reit": "#8c564b",
+    "utility": "#637939",
+    "private_credit": "#bcbd22",
+    "bank": "#7f7f7f",
+    "pension": "#aec7e8",
+    "insurer": "#c5b0d5",
+    "sovereign_fund": "#c49c94",
+    "etf": "#f7b6d2",
+    "asset_manager": "#dbdb8d",
+    "venture": "#ffbb78",
+    "holding_company": "#9edae5",
+    "government": "#393b79",
+    "rest_of_world": "#4d4d4d",
+}
+"""Node colour of each role (an entity is coloured by its first role)."""
+
+KIND_COLORS: dict[str, str] = {
+    "equity_investment": "#6a3d9a",
+    "loan": "#e31a1c",
+    "bond": "#fb6a4a",
+    "credit_facility": "#ff7f00",
+    "lease": "#b15928",
+    "compute_contract": "#1f78b4",
+    "hardware_purchase": "#33a02c",
+    "capacity_backstop": "#80b1d3",
+    "warrant": "#d4a017",
+    "guarantee": "#bc80bd",
+    "distribution": "#66a61e",
+    "revenue": "#8c8c8c",
+}
+"""Edge colour of each instrument kind."""
+
+STATUS_STYLES: dict[str, tuple[str, float]] = {
+    "funded": ("solid", 0.85),
+    "signed": ("solid", 0.6),
+    "announced": ("dashed", 0.6),
+    "letter_of_intent": ("dotted", 0.6),
+    "lapsed": ("dotted", 0.25),
+}
+"""Line style and opacity of an edge by the instrument's status."""
+
+# columns of the network map, left to right: the risk chain, then the compute loop
+_TIERS: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "investors",
+        frozenset(
+            {
+                "pension",
+                "insurer",
+                "sovereign_fund",
+                "etf",
+                "asset_manager",
+                "venture",
+                "holding_company",
+            }
+        ),
+    ),
+    ("credit", frozenset({"private_credit", "bank"})),
+    ("vehicles", frozenset({"spv", "neocloud", "reit", "developer", "utility"})),
+    ("clouds", frozenset({"hyperscaler", "cloud"})),
+    ("labs", frozenset({"model_lab"})),
+    ("chips", frozenset({"chip_vendor", "oem"})),
+    ("outside", frozenset({"rest_of_world", "government"})),
+)
+_UNITS = {"unit": "", "thousand": "k", "million": "mn", "billion": "bn", "trillion": "tn"}
+_LAYOUT = {
+    "font": {"family": FONT, "size": 12},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+}
+STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "unknown": "#9e9e9e"}
+
+
+def _style(fig: go.Figure, title: str, **layout: Any) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01, "font": {"size": 15}}, **_LAYOUT)
+    fig.update_layout(**layout)
+    fig.update_xaxes(gridcolor="#eee", zerolinecolor="#ccc")
+    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
+    return fig
+
+
+def empty_figure(message: str, title: str = "") -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        font={"size": 14, "color": "#666"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _style(fig, title, height=300)
+
+
+def unit_label(ledger: Ledger) -> str:
+    """The dataset's amounts as a short label (``"USD bn"``).
+
+    >>> from ouroboros.model import default_ledger
+    >>> unit_label(default_ledger())
+    'USD bn'
+    """
+    suffix = _UNITS.get(ledger.meta.unit, ledger.meta.unit)
+    return f"{ledger.meta.currency} {suffix}".strip()
+
+
+def _primary_role(roles: Sequence[str]) -> str:
+    return roles[0] if roles else "rest_of_world"
+
+
+def _tier(role: str) -> int:
+    for k, (_, roles) in enumerate(_TIERS):
+        if role in roles:
+            return k
+    return len(_TIERS) - 1
+
+
+def network_positions(ledger: Ledger) -> dict[str, tuple[float, float]]:
+    """Preset node positions: one column per tier of the money web.
+
+    Investors, lenders, vehicles (SPVs, neoclouds), clouds, model labs, chip vendors and
+    the rest of the world run left to right; a tall column zig-zags.
+
+    >>> from ouroboros.model import default_ledger
+    >>> pos = network_positions(default_ledger())
+    >>> pos["us-public-pensions"][0] < pos["blue-owl"][0] < pos["beignet"][0] < pos["nvidia"][0]
+    True
+    """
+    columns: dict[int, list[str]] = {}
+    for e in ledger.entities:
+        columns.setdefault(_tier(_primary_role(e.roles)), []).append(e.id)
+    pos: dict[str, tuple[float, float]] = {}
+    for tier, ids in columns.items():
+        n = len(ids)
+        tall = n > 8
+        step = 72.0 if tall else 120.0
+        top = -step * (n - 1) / 2
+        for k, eid in enumerate(ids):
+            dx = (40.0 if k % 2 else -40.0) if tall else 0.0
+            pos[eid] = (tier * 190.0 + dx, top + k * step)
+    return pos
+
+
+def instrument_years(inst: InstrumentBase) -> tuple[int, int]:
+    """First and last calendar year of an instrument's schedule.
+
+    >>> from ouroboros.model import default_ledger
+    >>> instrument_years(default_ledger().instruments[0])[0] >= 2000
+    True
+    """
+    if inst.profile == "explicit" and inst.cashflows:
+        return min(inst.cashflows), max(inst.cashflows)
+    end = inst.end if inst.end is not None else inst.start
+    last = end.year if not (end.month == 1 and end.day == 1 and end > inst.start) else end.year - 1
+    return inst.start.year, max(inst.start.year, last)
+
+
+def _select(
+    ledger: Ledger,
+    year: int | None,
+    kinds: Collection[str] | None,
+    statuses: Collection[str] | None,
+) -> list[InstrumentBase]:
+    out: list[InstrumentBase] = []
+    for inst in ledger.instruments:
+        if kinds is not None and inst.kind not in kinds:
+            continue
+        if statuses is not None and inst.status not in statuses:
+            continue
+        if year is not None:
+            a, b = instrument_years(inst)
+            if not a <= year <= b:
+                continue
+        out.append(inst)
+    return out
+
+
+def _width(amount: float, biggest: float, lo: float = 1.0, hi: float = 14.0) -> float:
+    if biggest <= 0 or amount <= 0:
+        return lo
+    return round(lo + (hi - lo) * math.sqrt(amount / biggest), 2)
+
+
+def network_elements(
+    ledger: Ledger,
+    *,
+    year: int | None = None,
+    kinds: Collection[str] | None = None,
+    statuses: Collection[str] | None = None,
+    hide_isolated: bool = False,
+) -> list[dict[str, Any]]:
+    """Cytoscape elements of the ledger: entities as nodes, instruments as edges.
+
+    Nodes carry ``color`` (first role) and ``size`` (sqrt of money in and out); edges
+    carry ``width`` (sqrt of the amount), ``color`` (kind), ``status`` (line style) and
+    ``label``. Filters keep the instruments whose schedule touches ``year``, whose kind is
+    in ``kinds`` and whose status is in ``statuses``.
+
+    Examples
+    --------
+    >>> from ouroboros.model import default_ledger
+    >>> els = network_elements(default_ledger(), kinds={"lease"})
+    >>> edges = [e for e in els if "source" in e["data"]]
+    >>> {e["data"]["kind"] for e in edges}
+    {'lease'}
+    """
+    unit = _UNITS.get(ledger.meta.unit, "")
+    chosen = _select(ledger, year, kinds, statuses)
+    biggest = max((i.amount for i in chosen), default=0.0)
+    touched: dict[str, float] = {}
+    edges = []
+    for inst in chosen:
+        touched[inst.from_] = touched.get(inst.from_, 0.0) + inst.amount
+        touched[inst.to] = touched.get(inst.to, 0.0) + inst.amount
+        edges.append(
+            {
+                "data": {
+                    "id": f"i:{inst.id}",
+                    "instrument": inst.id,
+                    "source": inst.from_,
+                    "target": inst.to,
+                    "kind": inst.kind,
+                    "status": inst.status,
+                    "amount": inst.amount,
+                    "width": _width(inst.amount, biggest),
+                    "color": KIND_COLORS.get(inst.kind, "#999"),
+                    "label": f"{inst.kind.replace('_', ' ')} {inst.amount:,.3g} {unit}",
+                },
+                "classes": f"{inst.kind} {inst.status}",
+            }
+        )
+    pos = network_positions(ledger)
+    top = max(touched.values(), default=0.0)
+    nodes = []
+    for e in ledger.entities:
+        if hide_isolated and e.id not in touched:
+            continue
+        role = _primary_role(e.roles)
+        x, y = pos[e.id]
+        size = 18 + 42 * math.sqrt(touched.get(e.id, 0.0) / top) if top > 0 else 18
+        nodes.append(
+            {
+                "data": {
+                    "id": e.id,
+                    "label": short_name(e.name, 22),
+                    "name": e.name,
+                    "role": role,
+                    "roles": ", ".join(e.roles),
+                    "color": ROLE_COLORS.get(role, "#999"),
+                    "size": round(size, 1),
+                },
+                "position": {"x": x, "y": y},
+                "classes": role,
+            }
+        )
+    return nodes + edges
+
+
+def loop_elements(
+    ledger: Ledger,
+    edges: pd.DataFrame,
+    cycles: pd.DataFrame,
+    *,
+    highlight: int | None = None,
+) -> list[dict[str, Any]]:
+    """Cytoscape elements of a period's money flows with the circular part marked.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    edges : DataFrame
+        ``payer, payee, amount, circular`` (a :class:`~ouroboros.flows.Circulation`'s
+        edges).
+    cycles : DataFrame
+        ``rank, path`` of the top loops.
+    highlight : int, optional
+        Rank of the loop drawn in red; ``None`` marks every circular edge.
+    """
+    pos = network_positions(ledger)
+    names = {e.id: e for e in ledger.entities}
+    biggest = float(edges["amount"].max()) if len(edges) else 0.0
+    on_loop: set[tuple[str, str]] = set()
+    if highlight is not None:
+        row = cycles[cycles["rank"] == highlight]
+        if len(row):
+            path = list(row["path"].iloc[0])
+            on_loop = set(itertools.pairwise(path))
+    unit = _UNITS.get(ledger.meta.unit, "")
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for payer, payee, amount, circ in zip(
+        edges["payer"].astype(str).tolist(),
+        edges["payee"].astype(str).tolist(),
+        edges["amount"].to_numpy(dtype=float).tolist(),
+        edges["circular"].to_numpy(dtype=float).tolist(),
+        strict=True,
+    ):
+        if highlight is None:
+            cls = "loop" if circ > 0 else "dim"
+        else:
+            cls = "loop" if (payer, payee) in on_loop else "dim"
+        used.update((payer, payee))
+        out.append(
+            {
+                "data": {
+                    "id": f"f:{payer}>{payee}",
+                    "source": payer,
+                    "target": payee,
+                    "amount": amount,
+                    "circular": circ,
+                    "width": _width(amount, biggest),
+                    "color": "#999999",
+                    "label": f"{amount:,.3g} {unit} ({circ:,.3g} circular)",
+                },
+                "classes": cls,
+            }
+        )
+    nodes = []
+    for eid in used:
+        e = names[eid]
+        role = _primary_role(e.roles)
+        x, y = pos[eid]
+        nodes.append(
+            {
+                "data": {
+                    "id": eid,
+                    "label": short_name(e.name, 22),
+                    "name": e.name,
+                    "role": role,
+                    "color": ROLE_COLORS.get(role, "#999"),
+                    "size": 26,
+                },
+                "position": {"x": x, "y": y},
+            }
+        )
+    return nodes + out
+
+
+def network_stylesheet() -> list[dict[str, Any]]:
+    """The Cytoscape stylesheet of the network maps."""
+    sheet: list[dict[str, Any]] = [
+        {
+            "selector": "node",
+            "style": {
+                "label": "data(label)",
+                "background-color": "data(color)",
+                "width": "data(size)",
+                "height": "data(size)",
+                "font-size": 11,
+                "font-family": FONT,
+                "color": "#222",
+                "text-valign": "bottom",
+                "text-margin-y": 3,
+                "text-outline-color": "#fff",
+                "text-outline-width": 2,
+                "border-width": 1,
+                "border-color": "#555",
+            },
+        },
+        {
+            "selector": "edge",
+            "style": {
+                "width": "data(width)",
+                "line-color": "data(color)",
+                "target-arrow-color": "data(color)",
+                "target-arrow-shape": "triangle",
+                "arrow-scale": 0.9,
+                "curve-style": "bezier",
+                "opacity": 0.7,
+            },
+        },
+    ]
+    for status, (line, opacity) in STATUS_STYLES.items():
+        sheet.append(
+            {
+                "selector": f'edge[status = "{status}"]',
+                "style": {"line-style": line, "opacity": opacity},
+            }
+        )
+    sheet += [
+        {"selector": ".dim", "style": {"opacity": 0.12}},
+        {
+            "selector": ".loop",
+            "style": {
+                "line-color": "#d62728",
+                "target-arrow-color": "#d62728",
+                "opacity": 0.95,
+                "z-index": 10,
+            },
+        },
+        {"selector": "node:selected", "style": {"border-width": 4, "border-color": "#111"}},
+        {
+            "selector": "edge:selected",
+            "style": {"opacity": 1, "line-color": "#111", "target-arrow-color": "#111"},
+        },
+    ]
+    return sheet
+
+
+def network_figure(
+    ledger: Ledger,
+    *,
+    year: int | None = None,
+    kinds: Collection[str] | None = None,
+    statuses: Collection[str] | None = None,
+) -> go.Figure:
+    """The network map as a static Plotly figure (for the HTML report).
+
+    Instruments between the same two entities are pooled into one line (width by amount,
+    colour of the largest kind); nodes are coloured by role.
+    """
+    chosen = _select(ledger, year, kinds, statuses)
+    pos = network_positions(ledger)
+    unit = unit_label(ledger)
+    pooled: dict[tuple[str, str], dict[str, float]] = {}
+    for inst in chosen:
+        by_kind = pooled.setdefault((inst.from_, inst.to), {})
+        by_kind[inst.kind] = by_kind.get(inst.kind, 0.0) + inst.amount
+    biggest = max((sum(v.values()) for v in pooled.values()), default=0.0)
+    fig = go.Figure()
+    for kind in INSTRUMENT_KINDS:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for (a, b), by_kind in pooled.items():
+            if max(by_kind, key=lambda k: by_kind[k]) != kind:
+                continue
+            (x0, y0), (x1, y1) = pos[a], pos[b]
+            xs += [x0, x1, None]
+            ys += [-y0, -y1, None]
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    name=kind.replace("_", " "),
+                    line={"color": KIND_COLORS[kind], "width": 1.6},
+                    opacity=0.55,
+                    hoverinfo="skip",
+                )
+            )
+    # edge widths: a second pass drawing each pooled edge with its own width is too many
+    # traces for a report; mark the biggest flows with a wider overlay instead
+    big = sorted(pooled.items(), key=lambda kv: -sum(kv[1].values()))[:25]
+    for (a, b), by_kind in big:
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        total = sum(by_kind.values())
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, x1],
+                y=[-y0, -y1],
+                mode="lines",
+                showlegend=False,
+                line={
+                    "color": KIND_COLORS[max(by_kind, key=lambda k: by_kind[k])],
+                    "width": _width(total, biggest, 1.5, 9.0),
+                },
+                opacity=0.45,
+                hoverinfo="text",
+                text=f"{a} → {b}: {total:,.1f} {unit}",
+            )
+        )
+    ids = [e.id for e in ledger.entities]
+    roles = [_primary_role(e.roles) for e in ledger.entities]
+    fig.add_trace(
+        go.Scatter(
+            x=[pos[i][0] for i in ids],
+            y=[-pos[i][1] for i in ids],
+            mode="markers+text",
+            text=[short_name(e.name, 18) for e in ledger.entities],
+            textposition="bottom center",
+            textfont={"size": 9},
+            marker={
+                "size": 14,
+                "color": [ROLE_COLORS.get(r, "#999") for r in roles],
+                "line": {"width": 1, "color": "#444"},
+            },
+            hovertext=[f"{e.name}<br>{', '.join(e.roles)}" for e in ledger.entities],
+            hoverinfo="text",
+            name="entities",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    what = "all years" if year is None else str(year)
+    return _style(
+        fig,
+        f"The money web ({what}); line colour = instrument kind",
+        height=720,
+        legend={"orientation": "h", "y": -0.02},
+    )
+
+
+# ---------------------------------------------------------------------- money flows
+
+
+def sankey_figure(
+    ledger: Ledger,
+    edges: pd.DataFrame,
+    *,
+    title: str = "Money flows",
+    min_share: float = 0.0,
+) -> go.Figure:
+    """A Sankey of a period's money flows, circular part in red.
+
+    The rest-of-world node is split in two: money coming into the web from outside (on
+    the left) and money leaving it (on the right). Each flow is drawn as its circular part
+    (red) and its remainder (grey), so the loops stand out.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    edges : DataFrame
+        ``payer, payee, amount`` and optionally ``circular``.
+    title : str
+    min_share : float
+        Leave out flows smaller than this share of the largest one (declutter).
+    """
+    if edges.empty:
+        return empty_figure("No money flows with these filters.", title)
+    unit = unit_label(ledger)
+    outside = {e.id for e in ledger.entities if e.is_rest_of_world}
+    df = edges.copy()
+    if "circular" not in df:
+        df["circular"] = 0.0
+    if min_share > 0:
+        df = df[df["amount"] >= min_share * float(df["amount"].max())]
+    labels: list[str] = []
+    index: dict[str, int] = {}
+    colors: list[str] = []
+
+    def node(key: str, label: str, color: str) -> int:
+        if key not in index:
+            index[key] = len(labels)
+            labels.append(label)
+            colors.append(color)
+        return index[key]
+
+    ents = {e.id: e for e in ledger.entities}
+    src: list[int] = []
+    dst: list[int] = []
+    val: list[float] = []
+    col: list[str] = []
+    hover: list[str] = []
+    for a, b, amount, circ in zip(
+        df["payer"].astype(str).tolist(),
+        df["payee"].astype(str).tolist(),
+        df["amount"].to_numpy(dtype=float).tolist(),
+        df["circular"].to_numpy(dtype=float).tolist(),
+        strict=True,
+    ):
+        ea, eb = ents[a], ents[b]
+        ia = (
+            node(f"{a}|in", f"{short_name(ea.name)} (outside money in)", "#4d4d4d")
+            if a in outside
+            else node(a, short_name(ea.name), ROLE_COLORS.get(_primary_role(ea.roles), "#999"))
+        )
+        ib = (
+            node(f"{b}|out", f"{short_name(eb.name)} (paid outside)", "#4d4d4d")
+            if b in outside
+            else node(b, short_name(eb.name), ROLE_COLORS.get(_primary_role(eb.roles), "#999"))
+        )
+
+        for part, color, what in (
+            (circ, "rgba(214,39,40,0.55)", "circular"),
+            (amount - circ, "rgba(140,140,140,0.35)", "not circular"),
+        ):
+            if part > 1e-12:
+                src.append(ia)
+                dst.append(ib)
+                val.append(part)
+                col.append(color)
+                hover.append(
+                    f"{ea.name} → {eb.name}<br>{part:,.2f} {unit} {what} (of {amount:,.2f})"
+                )
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "color": colors,
+                "pad": 12,
+                "thickness": 14,
+                "line": {"color": "#555", "width": 0.5},
+                "hovertemplate": "%{label}<br>%{value:,.2f} " + unit + "<extra></extra>",
+            },
+            link={
+                "source": src,
+                "target": dst,
+                "value": val,
+                "color": col,
+                "customdata": hover,
+                "hovertemplate": "%{customdata}<extra></extra>",
+            },
+            valueformat=",.2f",
+        )
+    )
+    return _style(fig, title, height=max(520, 18 * len(labels)))
+
+
+# ---------------------------------------------------------------------------- loops
+
+
+def circular_share_figure(entities: pd.DataFrame, *, title: str, top: int = 20) -> go.Figure:
+    """Each entity's circular share of its inflow, with the min-max range over maximal
+    solutions as an error bar.
+
+    Parameters
+    ----------
+    entities : DataFrame
+        ``name, inflow, circular_inflow, circular_share, circular_share_min,
+        circular_share_max`` (a circularity report's ``entities``).
+    """
+    circular = (entities["circular_inflow"] > 0) | (entities["circular_share_max"].fillna(0) > 0)
+    df = entities[(entities["inflow"] > 0) & circular].copy()
+    df = df.sort_values(["circular_inflow", "inflow"], ascending=False).head(top)
+    if df.empty or float(df["circular_inflow"].sum()) <= 0:
+        return empty_figure("No circular flow with these filters.", title)
+    df = df.iloc[::-1]
+    share = df["circular_share"].fillna(0.0).to_numpy()
+    lo = df["circular_share_min"].fillna(0.0).to_numpy()
+    hi = df["circular_share_max"].fillna(0.0).to_numpy()
+    lo_all = np.minimum(lo, share)
+    hi_all = np.maximum(hi, share)
+    names = [short_name(n, 30) for n in df["name"]]
+    fig = go.Figure(
+        go.Bar(
+            x=share * 100,
+            y=names,
+            orientation="h",
+            marker_color="#d62728",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (hi_all - share) * 100,
+                "arrayminus": (share - lo_all) * 100,
+                "color": "#333",
+                "thickness": 1.5,
+            },
+            customdata=np.column_stack([lo * 100, hi * 100, df["inflow"], df["circular_inflow"]]),
+            hovertemplate=(
+                "%{y}<br>circular share %{x:.1f}% (BFF)<br>range over maximal solutions "
+                "%{customdata[0]:.1f}–%{customdata[1]:.1f}%<br>inflow %{customdata[2]:,.2f}, "
+                "circular %{customdata[3]:,.2f}<extra></extra>"
+            ),
+            name="circular share",
+        )
+    )
+    fig.update_xaxes(title="share of inflow that came back round a loop (%)", range=[0, 100])
+    return _style(fig, title, height=max(320, 26 * len(df) + 120), margin={"l": 190})
+
+
+# ---------------------------------------------------------------------------- deals
+
+
+def deal_yearly(periods: pd.DataFrame) -> pd.DataFrame:
+    """Per-period deal table rolled up by calendar year."""
+    p = periods.copy()
+    p["year"] = pd.to_datetime(p["date"]).dt.year
+    p["debt_service"] = p["interest"] + p["principal"]
+    out = p.groupby("year", sort=True).agg(
+        revenue=("revenue", "sum"),
+        cfads=("cfads", "sum"),
+        interest=("interest", "sum"),
+        principal=("principal", "sum"),
+        distributions=("distributions", "sum"),
+        min_dscr=("dscr", "min"),
+        debt=("debt", "last"),
+    )
+    return out.reset_index()
+
+
+def deal_cashflow_figure(periods: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+    """Yearly revenue, CFADS, debt service and distributions to equity."""
+    y = deal_yearly(periods)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=y["year"], y=y["cfads"], name="CFADS", marker_color="#1f77b4"))
+    fig.add_trace(go.Bar(x=y["year"], y=-y["interest"], name="interest", marker_color="#ff7f0e"))
+    fig.add_trace(go.Bar(x=y["year"], y=-y["principal"], name="principal", marker_color="#d62728"))
+    fig.add_trace(
+        go.Scatter(
+            x=y["year"],
+            y=y["revenue"],
+            name="revenue",
+            mode="lines",
+            line={"color": "#555", "dash": "dot"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=y["year"],
+            y=y["distributions"],
+            name="to equity",
+            mode="lines+markers",
+            line={"color": "#2ca02c"},
+        )
+    )
+    fig.update_yaxes(title=unit)
+    return _style(
+        fig, title, barmode="relative", height=380, legend={"orientation": "h", "y": -0.18}
+    )
+
+
+def deal_dscr_figure(
+    periods: pd.DataFrame, *, title: str, covenant: float | None = None
+) -> go.Figure:
+    """DSCR per period with the 1.0 line (and a covenant level if given)."""
+    p = periods[periods["dscr"].notna()]
+    if p.empty:
+        return empty_figure("No period with debt service.", title)
+    fig = go.Figure(
+        go.Scatter(x=p["date"], y=p["dscr"], mode="lines", name="DSCR", line={"color": "#1f77b4"})
+    )
+    fig.add_hline(
+        y=1.0,
+        line={"color": "#c62828", "dash": "dash"},
+        annotation_text="1.0: cash only just pays the debt",
+    )
+    if covenant is not None:
+        fig.add_hline(
+            y=covenant,
+            line={"color": "#f9a825", "dash": "dot"},
+            annotation_text=f"covenant {covenant:g}",
+        )
+    top = float(np.nanpercentile(p["dscr"], 98)) if len(p) else 2.0
+    fig.update_yaxes(title="CFADS / debt service", range=[0, max(2.0, top * 1.1)])
+    return _style(fig, title, height=340, showlegend=False)
+
+
+def deal_balance_figure(tranches: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+    """Each tranche's balance over time (stacked)."""
+    if tranches.empty:
+        return empty_figure("No debt tranches.", title)
+    fig = go.Figure()
+    for name, g in tranches.groupby("tranche", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["date"], y=g["balance_end"], name=str(name), mode="lines", stackgroup="debt"
+            )
+        )
+    written = tranches.groupby("date")["written_off"].sum()
+    if float(written.sum()) > 0:
+        fig.add_trace(
+            go.Bar(
+                x=written.index, y=written.to_numpy(), name="written off", marker_color="#c62828"
+            )
+        )
+    fig.update_yaxes(title=unit)
+    return _style(fig, title, height=340, legend={"orientation": "h", "y": -0.2})
+
+
+# --------------------------------------------------------------------------- hurdle
+
+
+def recipes_figure(rows: pd.DataFrame, *, title: str, highlight: float | None = None) -> go.Figure:
+    """Revenue each published estimate says AI must earn a year, side by side.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        ``label, revenue_required, source`` (one row per recipe).
+    highlight : float, optional
+        The calculator's current answer, drawn as a vertical line.
+    """
+    df = rows.dropna(subset=["revenue_required"]).sort_values("revenue_required")
+    fig = go.Figure(
+        go.Bar(
+            x=df["revenue_required"] / 1e9,
+            y=df["label"],
+            orientation="h",
+            marker_color="#1f77b4",
+            customdata=df["source"],
+            hovertemplate="%{y}: $%{x:,.0f}B a year<br>%{customdata}<extra></extra>",
+        )
+    )
+    if highlight is not None and math.isfinite(highlight):
+        fig.add_vline(
+            x=highlight / 1e9,
+            line={"color": "#d62728", "dash": "dash"},
+            annotation_text=f"your inputs: ${highlight / 1e9:,.0f}B",
+        )
+    fig.update_xaxes(title="revenue required a year, USD bn")
+    return _style(fig, title, height=max(300, 40 * len(df) + 120), margin={"l": 170})
+
+
+def tornado_figure(
+    table: pd.DataFrame, *, base: float, title: str, scale: float = 1e9
+) -> go.Figure:
+    """A tornado: the output at each input's low and high value around the base."""
+    df = table[table["swing"] > 0].iloc[::-1]
+    if df.empty:
+        return empty_figure("No input moves this output.", title)
+    y = df["input"].str.replace("_", " ")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=(df["output_low"] - base) / scale,
+            base=base / scale,
+            orientation="h",
+            name="input −",
+            marker_color="#1f77b4",
+            customdata=df["low_value"],
+            hovertemplate="%{y} at %{customdata:.4g}: %{x:,.1f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=(df["output_high"] - base) / scale,
+            base=base / scale,
+            orientation="h",
+            name="input +",
+            marker_color="#ff7f0e",
+            customdata=df["high_value"],
+            hovertemplate="%{y} at %{customdata:.4g}: %{x:,.1f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=base / scale, line={"color": "#333"})
+    fig.update_xaxes(title="USD bn" if scale == 1e9 else "")
+    return _style(
+        fig,
+        title,
+        barmode="overlay",
+        height=max(300, 34 * len(df) + 120),
+        margin={"l": 130},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+# -------------------------------------------------------------------------- markets
+
+
+def cost_of_capital_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Cost of capital by year (line) and money crowded out of other uses (bars)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    phase_color = {"stimulus": "#2e7d32", "crowding_out": "#c62828", "slack": "#9e9e9e"}
+    fig.add_trace(
+        go.Bar(
+            x=table["year"],
+            y=table["crowded_out"],
+            name="crowded out (USD bn)",
+            marker_color="#bbb",
+        ),
+        secondary_y=True,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=table["year"],
+            y=table["cost_of_capital"] * 100,
+            name="cost of capital (%)",
+            mode="lines+markers+text",
+            line={"color": "#1f77b4", "width": 3},
+            marker={"size": 12, "color": [phase_color.get(p, "#999") for p in table["phase"]]},
+            text=[p.replace("_", " ") for p in table["phase"]],
+            textposition="top center",
+        ),
+        secondary_y=False,
+    )
+    fig.update_yaxes(title_text="cost of capital, %", secondary_y=False)
+    fig.update_yaxes(title_text="crowded out, USD bn", secondary_y=True, showgrid=False)
+    fig.update_xaxes(dtick=1)
+    return _style(fig, title, height=380, legend={"orientation": "h", "y": -0.2})
+
+
+def repricing_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Price change of each asset class for the rise in the cost of capital."""
+    df = table.sort_values("price_change")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=df["label"],
+            x=df["price_change"] * 100,
+            orientation="h",
+            name="exact repricing",
+            marker_color="#1f77b4",
+            customdata=df["duration"],
+            hovertemplate="%{y}: %{x:.1f}% (duration %{customdata:.1f})<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=df["label"],
+            x=df["first_order_change"] * 100,
+            mode="markers",
+            name="first order (−duration × Δr)",
+            marker={"symbol": "line-ns-open", "size": 14, "color": "#d62728"},
+        )
+    )
+    fig.update_xaxes(title="price change, %")
+    return _style(
+        fig,
+        title,
+        height=max(320, 30 * len(df) + 130),
+        margin={"l": 200},
+        legend={"orientation": "h", "y": -0.15},
+    )
+
+
+def layers_figure(table: pd.DataFrame, *, title: str, value: str = "multiple") -> go.Figure:
+    """Payoff of each investor layer under each scenario, as a heat map."""
+    piv = table.pivot(index="label", columns="scenario", values=value)
+    layers = list(dict.fromkeys(table["label"]))
+    scen = list(dict.fromkeys(table["scenario"]))
+    piv = piv.loc[layers, scen]
+    z = piv.to_numpy(dtype=float)
+    text = [[("" if not np.isfinite(v) else f"{v:.2f}") for v in row] for row in z]
+    dflt = table.pivot(index="label", columns="scenario", values="default_year").loc[layers, scen]
+    for i, row in enumerate(dflt.to_numpy(dtype=float)):
+        for j, d in enumerate(row):
+            if np.isfinite(d):
+                text[i][j] += f"<br>default yr {int(d)}"
+    if value == "multiple":
+        # 0 = everything lost, 1 = money back (pale yellow), 3x or more = deep green
+        top = 3.0
+        scale: Any = [[0.0, "#c62828"], [1.0 / top, "#fff3b0"], [1.0, "#1b7837"]]
+        zrange = {"zmin": 0.0, "zmax": top}
+    else:
+        scale, zrange = "RdYlGn", {}
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[s.replace("_", " ") for s in scen],
+            y=layers,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=scale,
+            **zrange,
+            colorbar={"title": value},
+            hovertemplate="%{y}<br>%{x}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _style(fig, title, height=max(320, 48 * len(layers) + 140), margin={"l": 220})
+
+
+# ----------------------------------------------------------------------- thermometer
+
+
+def gauges_figure(
+    gauges: pd.DataFrame,
+    *,
+    title: str,
+    thresholds: Mapping[str, tuple[float, float]] | None = None,
+) -> go.Figure:
+    """The five gauges: each gauge's score (0 calm .. 1 stressed), coloured by status.
+
+    ``thresholds`` maps a gauge name to its (amber, red) score thresholds, shaded on the
+    dial (the registry's; 0.7 and 0.9 if not given).
+    """
+    n = max(1, len(gauges))
+    fig = make_subplots(rows=1, cols=n, specs=[[{"type": "indicator"}] * n])
+    scores = pd.to_numeric(gauges["score"], errors="coerce").to_numpy(dtype=float)
+    for k, (name, title_, status) in enumerate(
+        zip(
+            gauges["name"].astype(str),
+            gauges["title"].astype(str),
+            gauges["status"].astype(str),
+            strict=True,
+        ),
+        start=1,
+    ):
+        raw = float(scores[k - 1])
+        score = raw if np.isfinite(raw) else None
+        color = STATUS_COLORS.get(status, "#9e9e9e")
+        amber, red = (thresholds or {}).get(name, (0.7, 0.9))
+        fig.add_trace(
+            go.Indicator(
+                mode="gauge+number",
+                value=score if score is not None else 0.0,
+                number={
+                    "valueformat": ".2f",
+                    "font": {"size": 22},
+                    "suffix": "" if score is not None else " (no data)",
+                },
+                title={
+                    "text": f"{title_}<br><span style='font-size:11px;color:{color}'>"
+                    f"{status}</span>",
+                    "font": {"size": 12},
+                },
+                gauge={
+                    "axis": {"range": [0, 1]},
+                    "bar": {"color": color},
+                    "steps": [
+                        {"range": [0, amber], "color": "#eef5ee"},
+                        {"range": [amber, red], "color": "#fdf3dc"},
+                        {"range": [red, 1], "color": "#fbe3e3"},
+                    ],
+                },
+            ),
+            row=1,
+            col=k,
+        )
+    return _style(fig, title, height=260, margin={"l": 30, "r": 30, "t": 70, "b": 10})
+
+
+def composite_figure(
+    composite: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    title: str,
+    amber: float | None = None,
+    red: float | None = None,
+) -> go.Figure:
+    """The composite (CISS) over time, coloured by status, with each gauge's score and
+    the composite's amber and red thresholds."""
+    fig = go.Figure()
+    if amber is not None:
+        fig.add_hline(
+            y=amber, line={"color": STATUS_COLORS["amber"], "dash": "dot"}, annotation_text="amber"
+        )
+    if red is not None:
+        fig.add_hline(
+            y=red, line={"color": STATUS_COLORS["red"], "dash": "dot"}, annotation_text="red"
+        )
+    for name, g in history.groupby("gauge", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["date"],
+                y=g["score"],
+                name=str(name).replace("_", " "),
+                mode="lines",
+                line={"width": 1},
+                opacity=0.6,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=composite["date"],
+            y=composite["ciss"],
+            name="composite",
+            mode="lines",
+            line={"color": "#111", "width": 3},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=composite["date"],
+            y=composite["ciss"],
+            mode="markers",
+            showlegend=False,
+            marker={
+                "size": 5,
+                "color": [STATUS_COLORS.get(s, "#999") for s in composite["status"]],
+            },
+            customdata=composite["status"],
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.3f} (%{customdata})<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title="score (0 calm … 1 stressed)", range=[0, 1])
+    return _style(fig, title, height=380, legend={"orientation": "h", "y": -0.2})
+
+
+def ledger_years(ledger: Ledger) -> list[int]:
+    """Every calendar year an instrument's schedule touches, in order."""
+    years: set[int] = set()
+    for inst in ledger.instruments:
+        a, b = instrument_years(inst)
+        years.update(range(a, b + 1))
+    return sorted(years)

@@ -1,0 +1,230 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+One server (a thread on a free 127.0.0.1 port) and one browser serve the whole module.
+Every page must load with no console error and no request leaving this machine; moving a
+slider or picking a scenario must redraw its chart; an invalid edit must show its error;
+the HTML report must open offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from ouroboros.dashboard import PAGES, create_app
+from ouroboros.model import default_ledger
+from ouroboros.report import write_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL = {"127.0.0.1", "localhost"}
+SETTLED = "document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0"
+DRAWN = (
+    "Array.from(document.querySelectorAll('#page .dash-graph'))"
+    ".every(g => g.querySelector('.js-plotly-plot .main-svg'))"
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:(?s).*DataTable will be removed:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app(store=tmp_path_factory.mktemp("browser") / "store.duckdb")
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Watched:
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    remote: list[str] = field(default_factory=list)
+
+    def clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.remote == [], self.remote
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    w = Watched(page)
+
+    def on_request(req: Any) -> None:
+        host = urlsplit(req.url).hostname
+        if req.url.startswith(("data:", "blob:", "about:", "file:")):
+            return
+        if host not in LOCAL:
+            w.remote.append(req.url)
+
+    page.on("console", lambda m: w.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: w.errors.append(str(e)))
+    page.on("request", on_request)
+    try:
+        yield w
+    finally:
+        page.close()
+
+
+def _open(w: Watched, url: str) -> None:
+    w.page.goto(url)
+    w.page.wait_for_selector("#page h2", timeout=30_000)
+    w.page.wait_for_function(SETTLED, timeout=30_000)
+    w.page.wait_for_function(DRAWN, timeout=30_000)
+
+
+def _plot_data(page: Page, graph_id: str, trace: int = 0, axis: str = "y") -> list[float]:
+    values: list[float] = page.evaluate(
+        f"() => Array.from(document.querySelector('#{graph_id} .js-plotly-plot')"
+        f"._fullData[{trace}].{axis}, v => v === null ? NaN : Number(v))"
+    )
+    return values
+
+
+def test_every_page_loads_clean(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    for p in PAGES:
+        _open(watched, base_url + p.path)
+        assert page.inner_text("#page h2")
+        assert page.locator(f"#nav-{p.path.strip('/') or 'network'}.active").count() == 1
+        if p.path not in ("/", "/data"):
+            assert page.locator("#page .js-plotly-plot .main-svg").count() >= 1
+        assert page.locator("#page .error-box").count() == 0
+        watched.clean()
+    # the network map is drawn on a canvas by Cytoscape
+    _open(watched, base_url + "/")
+    assert page.locator("#net-graph canvas").count() >= 1
+    watched.clean()
+
+
+def test_slider_redraws_the_dscr_chart(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    _open(watched, base_url + "/deals")
+    page.click("#deal-pick")
+    page.get_by_role("option", name="hyperion").click()
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(300)
+    before = min(v for v in _plot_data(page, "deal-dscr") if v == v)
+    # click the rent slider's track at about 40% of its length (0.6x of base rents)
+    track = page.locator("#deal-rent").bounding_box()
+    assert track is not None
+    with page.expect_response(lambda r: "_dash-update-component" in r.url) as resp:
+        page.mouse.click(track["x"] + 0.4 * track["width"], track["y"] + track["height"] / 2)
+    assert resp.value.status == 200 and "app;dur=" in resp.value.headers["server-timing"]
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(300)
+    after = min(v for v in _plot_data(page, "deal-dscr") if v == v)
+    assert after < 0.8 * before
+    assert page.inner_text("#deal-kpis").count("x") >= 2
+    watched.clean()
+
+
+def test_scenario_checkbox_redraws_the_layers_heatmap(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    _open(watched, base_url + "/markets")
+    z_before = page.evaluate(
+        "() => document.querySelector('#lay-heat .js-plotly-plot')"
+        "._fullData[0].z.map(r => Array.from(r))"
+    )
+    page.get_by_text("strategic default: tenants walk away").click()
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(300)
+    z_after = page.evaluate(
+        "() => document.querySelector('#lay-heat .js-plotly-plot')"
+        "._fullData[0].z.map(r => Array.from(r))"
+    )
+    last = len(z_before[0]) - 1  # "your scenario" is the last column
+    assert [row[last] for row in z_after] != [row[last] for row in z_before]
+    assert [row[:last] for row in z_after] == [row[:last] for row in z_before]
+    watched.clean()
+
+
+def test_click_an_entity_on_the_map(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    _open(watched, base_url + "/")
+    page.wait_for_timeout(500)
+    xy = page.evaluate(
+        """() => {
+            const host = Array.from(document.querySelectorAll('#net-graph, #net-graph *'))
+                .find(el => el._cyreg && el._cyreg.cy);
+            const cy = host._cyreg.cy;
+            const p = cy.getElementById('coreweave').renderedPosition();
+            const box = host.getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }"""
+    )
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_selector("#net-detail h3", timeout=15_000)
+    assert page.inner_text("#net-detail h3") == "CoreWeave, Inc."
+    n_deals = sum(1 for i in default_ledger().instruments if "coreweave" in (i.from_, i.to))
+    assert f"Deals ({n_deals};" in page.inner_text("#net-detail")
+    assert page.locator("#net-detail .sources li").count() >= 1
+    watched.clean()
+
+
+def test_invalid_edit_shows_its_error(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    _open(watched, base_url + "/data")
+    page.click("#data-new-instrument")
+    page.wait_for_function("document.querySelector('#data-editor').value.includes('new-deal')")
+    text = page.input_value("#data-editor").replace("amount: 1.0", "amount: -5")
+    page.fill("#data-editor", text)
+    page.click("#data-save")
+    page.wait_for_selector("#data-result .error-box", timeout=15_000)
+    problem = page.locator("#data-result .problem")
+    assert problem.count() == 1
+    assert problem.get_attribute("data-field") == "amount"
+    assert "must be >= 0, got -5" in problem.inner_text()
+    # nothing saved: the dataset picker still shows the startup dataset only
+    assert page.inner_text(".dataset-picker").strip().endswith("(startup dataset)")
+    watched.clean()
+
+
+def test_report_opens_offline(watched: Watched, tmp_path: Path) -> None:
+    out = write_report(default_ledger(), tmp_path / "report.html")
+    n_figs = out.read_text(encoding="utf-8").count('<div class="fig">')
+    page = watched.page
+    page.goto(out.as_uri())
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".filter(g => g.querySelector('.main-svg')).length >= " + str(n_figs),
+        timeout=60_000,
+    )
+    assert page.locator(".js-plotly-plot").count() == n_figs
+    assert page.locator("p.source").count() >= n_figs
+    watched.clean()
