@@ -29,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-from ouroboros.api._json import jsonable
+from ouroboros._json import jsonable
 from ouroboros.api._openapi import openapi_document
 from ouroboros.api._records import (
     entity_detail,

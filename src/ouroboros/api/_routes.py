@@ -16,7 +16,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from ouroboros.api._json import dumps
+from ouroboros._json import dumps
 from ouroboros.api._openapi import openapi_document
 from ouroboros.api._records import entity_detail, entity_rows, instrument_record, instrument_rows
 from ouroboros.api._workspace import (

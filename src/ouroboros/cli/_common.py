@@ -6,11 +6,8 @@ The CLI only parses and prints; every command calls one library function.
 from __future__ import annotations
 
 import json
-import math
 import sys
-from datetime import date, datetime
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from ouroboros._json import jsonable as to_jsonable
 from ouroboros.errors import InputError
 
 __all__ = [
@@ -38,37 +36,6 @@ class OutputFormat(str, Enum):
 
     table = "table"
     json = "json"
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Turn results (numpy scalars, DataFrames, dates, NaN) into plain JSON values.
-
-    NaN and infinities become ``null`` so the output is strict JSON.
-
-    >>> to_jsonable({"a": np.float64(1.5), "b": float("nan"), "c": [np.int64(2)]})
-    {'a': 1.5, 'b': None, 'c': [2]}
-    """
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
-    if isinstance(obj, float):
-        return None if (math.isnan(obj) or math.isinf(obj)) else obj
-    if isinstance(obj, datetime | date):
-        return obj.isoformat()
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 def print_json(obj: Any) -> None:

@@ -1,4 +1,6 @@
-"""Plain JSON values from results: numpy scalars, DataFrames, dates, NaN as ``null``."""
+"""Plain JSON values from results: numpy scalars, DataFrames, dates, NaN as ``null``.
+
+Shared by the CLI (``--format json``), the JSON API and the report."""
 
 from __future__ import annotations
 
