@@ -177,17 +177,24 @@ def test_scenario_checkbox_redraws_the_layers_heatmap(watched: Watched, base_url
 def test_click_an_entity_on_the_map(watched: Watched, base_url: str) -> None:
     page = watched.page
     _open(watched, base_url + "/")
-    page.wait_for_timeout(500)
-    xy = page.evaluate(
-        """() => {
+    where = """() => {
             const host = Array.from(document.querySelectorAll('#net-graph, #net-graph *'))
                 .find(el => el._cyreg && el._cyreg.cy);
+            if (!host) return null;
             const cy = host._cyreg.cy;
             const p = cy.getElementById('coreweave').renderedPosition();
             const box = host.getBoundingClientRect();
             return [box.left + p.x, box.top + p.y];
         }"""
-    )
+    # the map may still be fitting its viewport: click only once the node stands still
+    xy = None
+    for _ in range(50):
+        page.wait_for_timeout(200)
+        now = page.evaluate(where)
+        if now is not None and now == xy:
+            break
+        xy = now
+    assert xy is not None
     page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("#net-detail h3", timeout=15_000)
     assert page.inner_text("#net-detail h3") == "CoreWeave, Inc."
