@@ -1,4 +1,4 @@
-"""Benchmarks of the contagion engine (run by hand; figures go to docs/performance_contagion.md).
+"""Benchmarks of the contagion engine (run by hand; figures go to docs/performance.md).
 
     python benchmarks/bench_contagion.py big       # 1,000,000 entities, ~10,000,000 claims
     python benchmarks/bench_contagion.py batch     # 1,000 scenarios on 2,000 entities
