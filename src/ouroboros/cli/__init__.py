@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "liquidity": "_markets",
     "layers": "_markets",
     "monitor": "_monitor",
+    "stress": "_stress",
+    "runs": "_stress",
     "serve": "_web",
     "report": "_web",
 }
