@@ -50,6 +50,7 @@ __all__ = [
     "Loan",
     "Meta",
     "Revenue",
+    "Role",
     "Seniority",
     "Source",
     "Warrant",

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from ouroboros.model import ROLES
+from ouroboros.model import Role
 
 __all__ = [
     "CREDIT_CLASSES",
@@ -304,30 +304,6 @@ NonNegativeCurve = Annotated[
     float | dict[int, float], BeforeValidator(lambda v: _parse_curve(v, lo=0.0))
 ]
 
-Role = Literal[
-    "hyperscaler",
-    "model_lab",
-    "chip_vendor",
-    "neocloud",
-    "cloud",
-    "spv",
-    "private_credit",
-    "bank",
-    "pension",
-    "insurer",
-    "sovereign_fund",
-    "etf",
-    "asset_manager",
-    "government",
-    "utility",
-    "reit",
-    "venture",
-    "holding_company",
-    "developer",
-    "oem",
-    "rest_of_world",
-]
-assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 CreditClass = Literal["ig", "hy", "spv", "private"]
 RepricedClass = Literal["ig_credit", "hy_credit", "private_credit"]
 
