@@ -4,13 +4,15 @@ Shared by every loader of YAML files (datasets, deal specs, registries, rules)."
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ouroboros.errors import DatasetError, Problem
 
-__all__ = ["YamlDoc", "parse_yaml"]
+__all__ = ["YamlDoc", "parse_yaml", "read_source"]
 
 Path_ = tuple[str | int, ...]
 
@@ -71,6 +73,32 @@ def _bad_scalar(text: str, file: str, exc: Exception) -> Problem:
     finally:
         probe.dispose()
     return Problem(file, None, None, None, f"invalid value: {exc}")
+
+
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of a source file, or a :class:`DatasetError` that says what is wrong.
+
+    >>> read_source("/no/such/file.yaml")
+    Traceback (most recent call last):
+    ...
+    ouroboros.errors.DatasetError: 1 problem in dataset
+    /no/such/file.yaml: no such file
+    """
+    p = Path(path)
+
+    def fail(message: str) -> DatasetError:
+        return DatasetError([Problem(str(p), None, None, None, message)])
+
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except IsADirectoryError:
+        raise fail("is a folder, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc}") from None
 
 
 MAX_VALUES = 2_000_000

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ouroboros._yamldoc import parse_yaml
+from ouroboros._yamldoc import parse_yaml, read_source
 from ouroboros.deals._spec import (
     PHASES,
     ContractAsset,
@@ -408,25 +408,10 @@ def deal_from_data(
     return spec
 
 
-def _read_text(p: Path) -> str:
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError([Problem(str(p), None, None, None, "no such file")]) from None
-    except IsADirectoryError:
-        raise DatasetError([Problem(str(p), None, None, None, "is a folder, not a file")]) from None
-    except UnicodeDecodeError as exc:
-        raise DatasetError(
-            [Problem(str(p), None, None, None, f"not UTF-8 text ({exc.reason})")]
-        ) from None
-    except OSError as exc:
-        raise DatasetError([Problem(str(p), None, None, None, f"cannot read: {exc}")]) from None
-
-
 def parse_file(path: str | os.PathLike[str]) -> tuple[Any, dict[Path_, int], str]:
     """Read and parse a YAML (or JSON, a subset of YAML) file with line numbers."""
     p = Path(path)
-    doc = parse_yaml(_read_text(p), str(p))
+    doc = parse_yaml(read_source(p), str(p))
     lines = {tuple(str(x) for x in k): v for k, v in doc.lines.items()}
     return doc.data, lines, str(p)
 

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ouroboros._yamldoc import parse_yaml
+from ouroboros._yamldoc import parse_yaml, read_source
 from ouroboros.errors import DatasetError, Problem
 from ouroboros.model._ledger import Ledger, cross_reference_problems
 from ouroboros.model._schema import (
@@ -512,18 +512,7 @@ def load_ledger(path: str | os.PathLike[str]) -> Ledger:
         if not folder.exists():
             raise DatasetError([Problem(str(p), None, None, None, "no such folder")])
         return _load_csv_dir(folder)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError([Problem(str(p), None, None, None, "no such file")]) from None
-    except IsADirectoryError:
-        raise DatasetError([Problem(str(p), None, None, None, "is a folder, not a file")]) from None
-    except UnicodeDecodeError as exc:
-        raise DatasetError(
-            [Problem(str(p), None, None, None, f"not UTF-8 text ({exc.reason})")]
-        ) from None
-    except OSError as exc:
-        raise DatasetError([Problem(str(p), None, None, None, f"cannot read: {exc}")]) from None
+    text = read_source(p)
     parse: Callable[[str, str], tuple[Any, dict[Path_, int]]]
     parse = _parse_yaml if fmt == "yaml" else _parse_json
     data, lines = parse(text, str(p))
