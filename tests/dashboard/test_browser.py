@@ -235,3 +235,25 @@ def test_report_opens_offline(watched: Watched, tmp_path: Path) -> None:
     assert page.locator(".js-plotly-plot").count() == n_figs
     assert page.locator("p.source").count() >= n_figs
     watched.clean()
+
+
+def test_stress_run_fills_the_timeline(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    _open(watched, base_url + "/stress")
+    page.click("#stress-scenarios")
+    page.get_by_role("option", name="productivity-refuted").click()
+    page.keyboard.press("Escape")
+    with page.expect_response(lambda r: "_dash-update-component" in r.url) as resp:
+        page.click("#stress-run")
+    assert resp.value.status == 200
+    page.wait_for_selector("#stress-timeline td", timeout=20_000)
+    page.wait_for_function(SETTLED)
+    scenarios = set(
+        page.locator("#stress-timeline td[data-dash-column='scenario']").all_inner_texts()
+    )
+    assert scenarios <= {"slow-productivity", "productivity-refuted"} and scenarios
+    assert page.locator("#stress-timeline td[data-dash-column='entity']").count() >= 1
+    assert page.locator("#stress-losses .js-plotly-plot .main-svg").count() >= 1
+    heads = page.locator("#stress-compare th").all_inner_texts()
+    assert any("productivity-refuted" in h for h in heads)
+    watched.clean()

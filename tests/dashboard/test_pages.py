@@ -305,3 +305,39 @@ def test_pages_send_a_content_security_policy(app: dash.Dash) -> None:
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
     html = resp.get_data(as_text=True)
     assert "unpkg.com" not in html and "cdn.plot.ly" not in html and "fonts.g" not in html
+
+
+def test_stress_run_shows_the_engine_timeline_and_comparison(app: dash.Dash) -> None:
+    from ouroboros.scenarios import LAYERS, run_stress
+
+    chosen = ["slow-productivity", "baseline"]
+    r = call_callback(app, "stress-results.children",
+                      {"stress-run.n_clicks": 1, "stress-scenarios.value": chosen,
+                       "dataset.value": "default"})  # fmt: skip
+    assert r.status == 200
+    tree = r.props["stress-results.children"]
+    assert "error-box" not in json.dumps(tree)
+    nodes = {n["props"].get("id"): n for n in _walk(tree) if n["props"].get("id")}
+    # the timeline holds exactly the events of the direct central runs
+    direct = {s: run_stress(s, runs=1, seed=0, executor="serial") for s in chosen}
+    rows = nodes["stress-timeline"]["props"]["data"]
+    want = sorted(
+        (s, int(y), e) for s, d in direct.items()
+        for y, e in zip(d.timeline["year"], d.timeline["entity"], strict=True)
+    )  # fmt: skip
+    assert sorted((x["scenario"], x["year"], x["entity"]) for x in rows) == want
+    assert len(want) > 0  # slow-productivity defaults someone
+    # one line per layer and scenario; each line equals the engine's losses
+    fig = nodes["stress-losses"]["props"]["figure"]
+    assert len(fig["data"]) == len(LAYERS) * len(chosen)
+    lb = direct["slow-productivity"].losses_by_layer
+    banks = next(t for t in fig["data"] if t["name"] == "banks (slow-productivity)")
+    np.testing.assert_allclose(_arr(banks["y"]), lb[lb["layer"] == "banks"]["loss"].to_numpy())
+    # the comparison table has one column per scenario
+    cols = [c["id"] for c in nodes["stress-compare"]["props"]["columns"]]
+    assert cols == ["measure", *chosen]
+    # an unknown scenario is shown as an error naming it, not a traceback
+    bad = call_callback(app, "stress-results.children",
+                        {"stress-run.n_clicks": 2, "stress-scenarios.value": ["nope"],
+                         "dataset.value": "default"})  # fmt: skip
+    assert bad.status == 200 and "unknown scenario 'nope'" in json.dumps(bad.props)

@@ -19,7 +19,7 @@ from ouroboros.deals import bundled_deal, run_deal
 from ouroboros.errors import InputError
 from ouroboros.flows import circularity_report
 from ouroboros.model import default_ledger
-from ouroboros.report import SECTIONS, build_report, find_chromium, write_report
+from ouroboros.report import SECTIONS, build_report, find_chromium, sections, write_report
 
 SCENARIOS = {"scenarios": [{"name": "rents-down-30", "rent_factor": 0.7}]}
 
@@ -104,7 +104,7 @@ def test_report_command_writes_html_and_pdf(cli: typer.Typer, tmp_path: Path) ->
     res = CliRunner().invoke(cli, ["report", "--out", str(out), "--pdf", "--format", "json"])
     assert res.exit_code == 0, res.output
     body = json.loads(res.stdout)
-    assert set(body) == {"html", "pdf", "bytes", "dataset", "sections", "scenarios"}
+    assert set(body) == {"html", "pdf", "bytes", "dataset", "sections", "scenarios", "stress"}
     assert Path(body["html"]) == out and out.stat().st_size == body["bytes"]
     pdf = Path(body["pdf"])
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
@@ -123,3 +123,32 @@ def test_serve_refuses_open_binding_without_token(cli: typer.Typer) -> None:
     assert isinstance(res.exception, InputError) and res.exception.field == "token"
     res = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert isinstance(res.exception, InputError) and res.exception.field == "port"
+
+
+def test_stress_section_shows_the_engine_timeline(tmp_path: Path) -> None:
+    from ouroboros.scenarios import run_stress
+
+    out = write_report(default_ledger(), tmp_path / "r.html",
+                       stress=["slow-productivity", "baseline"])  # fmt: skip
+    text = out.read_text(encoding="utf-8")
+    nav = re.findall(r'<a href="#(\w+)">', text)
+    assert nav == list(sections(stress=True)) and nav.index("stress") == nav.index("deals") + 1
+    i = text.index('id="stress"')
+    part = text[i : text.index('id="markets"')]
+    direct = run_stress("slow-productivity", runs=1, seed=0, executor="serial")
+    timeline = part[: part.index("</table>")]
+    for year, entity in zip(direct.timeline["year"], direct.timeline["entity"], strict=True):
+        assert (
+            f"<td>slow-productivity</td>\n      <td>{int(year)}</td>\n      <td>{entity}</td>"
+            in (timeline)
+        )
+    assert part.count('<div class="fig">') == 1 and "<th>baseline</th>" in part
+
+
+def test_stress_errors_name_the_field(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        write_report(default_ledger(), tmp_path / "r.html", stress=["apocalypse"])
+    assert info.value.field == "scenario"
+    with pytest.raises(InputError) as info:
+        write_report(default_ledger(), tmp_path / "r.html", stress=["baseline", "baseline"])
+    assert info.value.field == "stress"

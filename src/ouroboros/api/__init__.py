@@ -1,4 +1,4 @@
-"""The JSON API: datasets, entities, instruments, loops and the hurdle under ``/api``.
+"""The JSON API: datasets, entities, instruments, loops, runs and the hurdle under ``/api``.
 
 The API runs on the dashboard's Flask server (``ouroboros serve``) and is described by an
 OpenAPI 3.1 document at ``/api/openapi.json``. It shares one :class:`Workspace` with the
@@ -9,6 +9,8 @@ anywhere else.
 * :class:`Workspace`, :class:`DatasetInfo`, :func:`parse_dataset_text` — datasets and safe
   uploads.
 * :func:`api_blueprint`, :func:`install_error_pages`, :func:`openapi_document` — the routes.
+* :class:`RunJobs` — stress runs started with ``POST /api/runs``, one at a time on a
+  background thread, polled with ``GET /api/runs/<id>``.
 * :func:`protect`, :func:`check_bind` — the token, host and origin checks.
 
 Errors are JSON ``{"error": message, "field": field}``.
@@ -47,6 +49,7 @@ from ouroboros.api._routes import (
     hurdle_inputs_from,
     install_error_pages,
 )
+from ouroboros.api._runs import MAX_WEB_RUNS, RunJob, RunJobs, parse_run_request, run_results
 from ouroboros.api._security import check_bind, is_loopback, protect
 from ouroboros.api._workspace import (
     DEFAULT_KEY,
@@ -65,8 +68,11 @@ __all__ = [
     "DEFAULT_KEY",
     "DEFAULT_UPLOAD_LIMIT",
     "HURDLE_PARAMETERS",
+    "MAX_WEB_RUNS",
     "MAX_YAML_VALUES",
     "DatasetInfo",
+    "RunJob",
+    "RunJobs",
     "UploadTooLargeError",
     "Workspace",
     "api_blueprint",
@@ -86,7 +92,9 @@ __all__ = [
     "openapi_document",
     "parse_dataset_text",
     "parse_record_text",
+    "parse_run_request",
     "protect",
+    "run_results",
     "short_name",
     "source_records",
 ]

@@ -156,6 +156,37 @@ def openapi_document() -> dict[str, Any]:
                 "sources": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "RunRequest": {
+            "type": "object",
+            "required": ["scenario"],
+            "properties": {
+                "scenario": {"type": "string", "description": "A built-in scenario"},
+                "runs": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 1},
+                "seed": {"type": ["integer", "null"], "minimum": 0},
+                "dataset": {"type": "string", "default": "default"},
+            },
+        },
+        "RunStatus": {
+            "type": "object",
+            "properties": {
+                "job_id": {"type": ["string", "null"]},
+                "run_id": {"type": ["string", "null"], "description": "Set once stored"},
+                "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                "message": {"type": "string", "description": "Why it failed"},
+                "scenario": {"type": ["string", "null"]},
+                "runs": {"type": ["integer", "null"]},
+                "seed": {"type": ["integer", "null"]},
+                "dataset": {"type": ["string", "null"]},
+                "results": {
+                    "type": "object",
+                    "properties": {
+                        "defaults": {"type": "array", "items": {"type": "object"}},
+                        "losses_by_layer": {"type": "array", "items": {"type": "object"}},
+                        "timeline": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+        },
     }
     paths: dict[str, Any] = {
         "/api": {
@@ -348,6 +379,35 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _ok("Recipe result"), **_ERRORS},
             }
         },
+        "/api/runs": {
+            "get": {
+                "summary": "Stress runs kept in the store (newest first) and the jobs under way",
+                "responses": {"200": _ok("Runs"), **_ERRORS},
+            },
+            "post": {
+                "summary": "Start a stress run of a built-in scenario; poll its url",
+                "description": (
+                    "Runs one at a time on a background worker; the result is kept in the "
+                    "store like 'ouroboros stress'. 422 names the invalid field."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("RunRequest")}},
+                },
+                "responses": {
+                    "202": _ok("Queued", _ref("RunStatus")),
+                    **_ERRORS,
+                    "422": {**_ERR, "description": "Unknown scenario, or runs/seed out of range"},
+                },
+            },
+        },
+        "/api/runs/{id}": {
+            "get": {
+                "summary": "A run's status (queued, running, done, failed) and, once done, results",
+                "parameters": [_p("id", "Job id or stored run id")],
+                "responses": {"200": _ok("Run", _ref("RunStatus")), **_ERRORS},
+            }
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -355,7 +415,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "Ouroboros JSON API",
             "version": __version__,
             "description": (
-                "Datasets, entities, instruments, loops and the revenue hurdle of the "
+                "Datasets, entities, instruments, loops, stress runs and the revenue hurdle of the "
                 "Ouroboros money web. Errors are JSON {error, field}. With a server token, "
                 "send it as 'Authorization: Bearer T'."
             ),

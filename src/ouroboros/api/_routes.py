@@ -1,4 +1,4 @@
-"""The JSON API under ``/api``: datasets, entities, instruments, loops, hurdle.
+"""The JSON API under ``/api``: datasets, entities, instruments, loops, hurdle, runs.
 
 Every error is JSON ``{"error": message, "field": field}`` (plus ``problems`` for an
 invalid dataset, each located by file, line, record and field) with an HTTP status:
@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from ouroboros._json import dumps
 from ouroboros.api._openapi import openapi_document
 from ouroboros.api._records import entity_detail, entity_rows, instrument_record, instrument_rows
+from ouroboros.api._runs import RunJobs, parse_run_request, run_results
 from ouroboros.api._workspace import (
     UploadTooLargeError,
     Workspace,
@@ -256,6 +257,7 @@ def api_blueprint(ws: Workspace) -> flask.Blueprint:
                 "openapi": f"{API_PREFIX}/openapi.json",
                 "datasets": f"{API_PREFIX}/datasets",
                 "hurdle": f"{API_PREFIX}/hurdle",
+                "runs": f"{API_PREFIX}/runs",
             }
         )
 
@@ -463,6 +465,57 @@ def api_blueprint(ws: Workspace) -> flask.Blueprint:
                 )
             overrides[k] = _number(k, v)
         return _json(run_recipe(recipe, overrides).to_dict())
+
+    # -- runs ---------------------------------------------------------------------
+
+    jobs = RunJobs(ws)
+    bp.record_once(lambda state: state.app.extensions.setdefault("ouroboros_runs", jobs))
+
+    @bp.route("/runs", methods=["POST"])
+    def start_run() -> Response:
+        body = flask.request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise InputError("the body must be a JSON object {scenario, runs, seed}", field="body")
+        try:
+            scenario, runs, seed, dataset = parse_run_request(body)
+        except InputError as exc:
+            return error_response(422, str(exc), exc.field)
+        ledger(dataset)  # 404 for an unknown dataset
+        job = jobs.submit(scenario, runs, seed, dataset)
+        return _json({**job.to_dict(), "url": f"{API_PREFIX}/runs/{job.job_id}"}, 202)
+
+    @bp.route("/runs", methods=["GET"])
+    def list_runs() -> Response:
+        df = ws.store.list_runs("stress")
+        stored = [
+            {**rec, "url": f"{API_PREFIX}/runs/{rec['run_id']}"}
+            for rec in df.to_dict(orient="records")
+        ]
+        return _json({"runs": stored, "jobs": [j.to_dict() for j in jobs.active()]})
+
+    @bp.route("/runs/<id>", methods=["GET"])
+    def show_run(id: str) -> Response:
+        job = jobs.get(id)
+        if job is not None:
+            return _json(job.to_dict(results=True))
+        if id not in set(ws.store.list_runs()["run_id"]):
+            raise _NotFoundError(f"no run or job {id!r} (see GET {API_PREFIX}/runs)", "id")
+        run = ws.store.load_run(id)
+        scen = run.params.get("scenario")
+        return _json(
+            {
+                "job_id": None,
+                "run_id": run.run_id,
+                "status": "done",
+                "scenario": scen.get("name") if isinstance(scen, dict) else None,
+                "runs": run.params.get("runs"),
+                "seed": run.seed,
+                "dataset": run.dataset,
+                "dataset_version": run.dataset_version,
+                "created_at": run.created_at,
+                "results": run_results(run.tables),
+            }
+        )
 
     return bp
 

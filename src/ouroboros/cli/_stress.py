@@ -74,8 +74,9 @@ def _ledger(path: Path | None) -> Ledger:
     return load_ledger(path) if path is not None else default_ledger()
 
 
-def _save(result: StressResult, ledger: Ledger) -> str:
-    store = Store()
+def _save(result: StressResult, ledger: Ledger, store: Store | None = None) -> str:
+    """Keep ``result`` in ``store`` (default: the user's store) with its dataset version."""
+    store = store if store is not None else Store()
     version = store.import_dataset(ledger)
     return store.save_run(
         "stress",

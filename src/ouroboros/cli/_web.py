@@ -83,6 +83,12 @@ def register(app: typer.Typer) -> None:
             help="A deal scenario file (as for 'deal run --scenario'); its scenarios run on "
             "every bundled deal beside the base case. Repeatable.",
         ),
+        stress: list[str] = typer.Option(
+            [],
+            "--stress",
+            help="A stress scenario (built-in name or file, as for 'ouroboros stress'), run "
+            "once at its central values; adds a stress section. Repeatable.",
+        ),
         dataset: Path | None = _DATASET,
         pdf: bool = typer.Option(False, "--pdf", help="Also print a PDF with Chromium."),
         chromium: str | None = typer.Option(
@@ -92,13 +98,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write one self-contained HTML report (Plotly inline), optionally a PDF too."""
         from ouroboros.cli._dataset import load_path_or_default
-        from ouroboros.report import SECTIONS, print_pdf, write_report
+        from ouroboros.report import print_pdf, sections, write_report
 
         output = parse_format(fmt)
         if out.suffix.lower() not in (".html", ".htm"):
             raise InputError(f"--out must end in .html, got {out.name!r}", field="out")
         lg = load_path_or_default(dataset)
-        written = write_report(lg, out, scenario_files=scenario)
+        written = write_report(lg, out, scenario_files=scenario, stress=stress)
         pdf_path = (
             print_pdf(written, written.with_suffix(".pdf"), chromium=chromium) if pdf else None
         )
@@ -109,8 +115,9 @@ def register(app: typer.Typer) -> None:
                     "pdf": pdf_path,
                     "bytes": written.stat().st_size,
                     "dataset": lg.meta.name,
-                    "sections": list(SECTIONS),
+                    "sections": list(sections(bool(stress))),
                     "scenarios": [str(s) for s in scenario],
+                    "stress": list(stress),
                 }
             )
             return

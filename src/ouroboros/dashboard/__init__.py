@@ -44,6 +44,7 @@ from ouroboros.dashboard._figures import (
     recipes_figure,
     repricing_figure,
     sankey_figure,
+    stress_losses_figure,
     tornado_figure,
     unit_label,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "recipes_figure",
     "repricing_figure",
     "sankey_figure",
+    "stress_losses_figure",
     "tornado_figure",
     "unit_label",
     "workspace_of",

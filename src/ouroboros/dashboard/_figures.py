@@ -45,6 +45,7 @@ __all__ = [
     "recipes_figure",
     "repricing_figure",
     "sankey_figure",
+    "stress_losses_figure",
     "tornado_figure",
     "unit_label",
 ]
@@ -999,6 +1000,45 @@ def layers_figure(table: pd.DataFrame, *, title: str, value: str = "multiple") -
     )
     fig.update_yaxes(autorange="reversed")
     return _style(fig, title, height=max(320, 48 * len(layers) + 140), margin={"l": 220})
+
+
+# --------------------------------------------------------------------------- stress
+
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def stress_losses_figure(losses: Mapping[str, pd.DataFrame], *, unit: str, title: str) -> go.Figure:
+    """Cumulative losses by investor layer over the years, one line per layer and scenario.
+
+    ``losses`` maps a scenario's name to its ``losses_by_layer`` table (``year, layer``
+    and ``loss`` for one run, or ``mean`` over many); colour is the layer, the dash
+    pattern the scenario.
+
+    >>> df = pd.DataFrame({"year": [2026, 2027], "layer": ["banks", "banks"], "loss": [0, 2.0]})
+    >>> [t.name for t in stress_losses_figure({"a": df}, unit="USD bn", title="").data]
+    ['banks (a)']
+    """
+    fig = go.Figure()
+    palette = itertools.cycle(
+        ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#2ca02c", "#8c564b", "#e377c2", "#7f7f7f"]
+    )
+    colours: dict[str, str] = {}
+    for k, (scenario, df) in enumerate(losses.items()):
+        value = "loss" if "loss" in df.columns else "mean"
+        for layer, rows in df.groupby("layer", sort=False):
+            colour = colours.setdefault(str(layer), next(palette))
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["year"].to_numpy(),
+                    y=rows[value].to_numpy(dtype=float),
+                    name=f"{str(layer).replace('_', ' ')} ({scenario})",
+                    mode="lines",
+                    line={"color": colour, "dash": _DASHES[k % len(_DASHES)], "width": 2},
+                    hovertemplate=f"%{{x}}: %{{y:,.1f}} {unit}<extra>%{{fullData.name}}</extra>",
+                )
+            )
+    fig.update_yaxes(title=f"cumulative loss ({unit})")
+    return _style(fig, title, height=420, legend={"orientation": "h", "y": -0.2})
 
 
 # ----------------------------------------------------------------------- thermometer

@@ -14,14 +14,24 @@ True
 
 from __future__ import annotations
 
-from ouroboros.report._html import SECTIONS, build_report, write_report
+from ouroboros.report._html import (
+    SECTIONS,
+    STRESS_SECTION,
+    build_report,
+    run_report_stress,
+    sections,
+    write_report,
+)
 from ouroboros.report._pdf import CHROMIUM_NAMES, find_chromium, print_pdf
 
 __all__ = [
     "CHROMIUM_NAMES",
     "SECTIONS",
+    "STRESS_SECTION",
     "build_report",
     "find_chromium",
     "print_pdf",
+    "run_report_stress",
+    "sections",
     "write_report",
 ]

@@ -27,6 +27,7 @@ from ouroboros.dashboard import (
     recipes_figure,
     repricing_figure,
     sankey_figure,
+    stress_losses_figure,
     tornado_figure,
     unit_label,
 )
@@ -44,12 +45,34 @@ from ouroboros.flows import circularity_report
 from ouroboros.hurdle import HurdleInputs, builtin_recipes, hurdle, ledger_gap, run_recipe, tornado
 from ouroboros.markets import run_layers, run_liquidity
 from ouroboros.model import Ledger, summarize
+from ouroboros.scenarios import StressResult, compare_scenarios, resolve_scenario, run_stress
 
-__all__ = ["SECTIONS", "build_report", "write_report"]
+__all__ = [
+    "SECTIONS",
+    "STRESS_SECTION",
+    "build_report",
+    "run_report_stress",
+    "sections",
+    "write_report",
+]
 
 SECTIONS = ("network", "flows", "loops", "hurdle", "deals", "markets", "thermometer", "sources")
-"""The report's sections, in order. Stress results join them when ``ouroboros.scenarios``
-exists (issue 8)."""
+"""The report's sections, in order; ``stress`` comes after ``deals`` when stress scenarios
+are given."""
+STRESS_SECTION = "stress"
+
+
+def sections(stress: bool = False) -> tuple[str, ...]:
+    """The sections of a report, with ``stress`` after ``deals`` when it has stress runs.
+
+    >>> sections(stress=True)[4:6]
+    ('deals', 'stress')
+    """
+    if not stress:
+        return SECTIONS
+    i = SECTIONS.index("deals") + 1
+    return (*SECTIONS[:i], STRESS_SECTION, *SECTIONS[i:])
+
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;
@@ -383,6 +406,73 @@ def _section_thermometer(doc: _Doc, lg: Ledger) -> None:
     doc.table(ind)
 
 
+_STRESS_METHOD = (
+    "ouroboros.scenarios.run_stress, the central run of each scenario (every distribution at "
+    "its mean): time-stepped cash flows, refinancing, liquidity defaults, clearing by "
+    "seniority with default costs (Eisenberg & Noe 2001; Rogers & Veraart 2013)"
+)
+
+
+def _section_stress(doc: _Doc, lg: Ledger, src: str, results: Sequence[StressResult]) -> None:
+    doc.h2(STRESS_SECTION, "Stress scenarios")
+    doc.p(
+        "The whole money web run forward under each scenario: who defaults, when and why, and "
+        "which layer of investors takes the losses (central run; 'ouroboros stress NAME "
+        "--runs N' gives the Monte Carlo distributions)."
+    )
+    frames = []
+    for r in results:
+        tl = r.timeline.copy()
+        tl.insert(0, "scenario", r.name)
+        frames.append(tl)
+    tl = pd.concat(frames, ignore_index=True)
+    cols = [c for c in ("scenario", "year", "entity", "event", "cause", "counterparty") if c in tl]
+    defaults = tl[tl["event"] == "default"] if "event" in tl else tl.iloc[0:0]
+    doc.kpis(
+        [
+            ("scenarios", str(len(results))),
+            ("defaults (all scenarios)", str(len(defaults))),
+            ("horizon", str(results[0].years[-1])),
+        ]
+    )
+    doc.add("<h3>Timeline of defaults and walk-aways</h3>")
+    if tl.empty:
+        doc.p("No defaults and no walk-aways to the horizon.")
+    else:
+        shown = tl[cols].sort_values(["year", "scenario"], kind="stable")
+        doc.table(shown.astype({"year": int}), max_rows=100)
+    doc.source(f"{_STRESS_METHOD}; web from {src}")
+    doc.fig(
+        stress_losses_figure(
+            {r.name: r.losses_by_layer for r in results},
+            unit=unit_label(lg),
+            title="Cumulative losses by investor layer",
+        ),
+        f"{_STRESS_METHOD}; web from {src}",
+    )
+    doc.add("<h3>Scenarios side by side</h3>")
+    table = compare_scenarios(results)
+    for c in table.columns[1:]:
+        table[c] = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in table[c]]
+    doc.table(table, max_rows=len(table))
+    doc.source(f"ouroboros.scenarios.compare_scenarios; {_STRESS_METHOD}")
+
+
+def run_report_stress(ledger: Ledger, scenarios: Sequence[str]) -> list[StressResult]:
+    """Run each stress scenario (a built-in name or a file) once, centrally, on ``ledger``.
+
+    >>> from ouroboros.model import default_ledger
+    >>> [r.name for r in run_report_stress(default_ledger(), ["baseline"])]
+    ['baseline']
+    """
+    specs = [resolve_scenario(s) for s in scenarios]
+    names = [s.name for s in specs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"stress scenario {dup[0]!r} is given twice", field="stress")
+    return [run_stress(s, ledger, runs=1, seed=0, executor="serial") for s in specs]
+
+
 def _section_sources(doc: _Doc, lg: Ledger) -> None:
     doc.h2("sources", "Sources of the dataset")
     df = pd.DataFrame(
@@ -397,6 +487,7 @@ def build_report(
     *,
     dataset_key: str | None = None,
     deal_scenarios: Sequence[ScenarioSpec] = (),
+    stress: Sequence[StressResult] = (),
     title: str | None = None,
     now: dt.datetime | None = None,
 ) -> str:
@@ -415,6 +506,9 @@ def build_report(
         How the dataset is named in the store (shown in the sources).
     deal_scenarios : sequence of ScenarioSpec
         Scenarios run on every bundled deal beside its base case.
+    stress : sequence of StressResult
+        Stress runs shown in a ``stress`` section after the deals (timeline of defaults,
+        losses by layer, the scenarios side by side); see :func:`run_report_stress`.
     title : str, optional
         The report's title.
     now : datetime, optional
@@ -435,12 +529,14 @@ def build_report(
         f"{unit_label(ledger)} unless stated. Every figure names its source.",
         "muted",
     )
-    doc.add("<nav>" + "".join(f'<a href="#{s}">{s}</a>' for s in SECTIONS) + "</nav>")
+    doc.add("<nav>" + "".join(f'<a href="#{s}">{s}</a>' for s in sections(bool(stress))) + "</nav>")
     _section_network(doc, ledger, src)
     _section_flows(doc, ledger, src, year)
     _section_loops(doc, ledger, src)
     _section_hurdle(doc, ledger)
     _section_deals(doc, deal_scenarios)
+    if stress:
+        _section_stress(doc, ledger, src, stress)
     _section_markets(doc)
     _section_thermometer(doc, ledger)
     _section_sources(doc, ledger)
@@ -459,11 +555,13 @@ def write_report(
     *,
     scenario_files: Sequence[str | os.PathLike[str]] = (),
     dataset_key: str | None = None,
+    stress: Sequence[str] = (),
 ) -> Path:
     """Write :func:`build_report` to ``out`` (atomically) and return the path.
 
     ``scenario_files`` are deal scenario files (as for ``ouroboros deal run --scenario``);
-    their scenarios are run on every bundled deal.
+    their scenarios are run on every bundled deal. ``stress`` names stress scenarios
+    (built-in names or files, as for ``ouroboros stress``), each run once centrally.
     """
     scenarios: list[ScenarioSpec] = []
     for f in scenario_files:
@@ -474,7 +572,8 @@ def write_report(
         raise InputError(
             f"scenario {dup[0]!r} is defined twice in the scenario files", field="scenario"
         )
-    text = build_report(ledger, dataset_key=dataset_key, deal_scenarios=scenarios)
+    results = run_report_stress(ledger, stress)
+    text = build_report(ledger, dataset_key=dataset_key, deal_scenarios=scenarios, stress=results)
     path = Path(out)
     if path.is_dir():
         raise InputError(

@@ -10,6 +10,7 @@ from ouroboros.dashboard._pages import (
     loops,
     markets,
     network,
+    stress,
     thermometer,
 )
 from ouroboros.dashboard._pages._base import Page
@@ -22,8 +23,9 @@ PAGES: tuple[Page, ...] = (
     loops.PAGE,
     deals.PAGE,
     hurdle.PAGE,
+    stress.PAGE,
     markets.PAGE,
     thermometer.PAGE,
     data.PAGE,
 )
-"""Every page. A Stress page joins them when ``ouroboros.scenarios`` exists (issue 8)."""
+"""Every page, in menu order."""
