@@ -3,7 +3,7 @@
 ``POST /api/runs`` queues a built-in scenario on a :class:`RunJobs` (a thread pool of one
 worker, the serial executor); ``GET /api/runs/<id>`` polls the job and, once it is done,
 returns its results. Finished runs are kept in the workspace's DuckDB store through the
-same code path as ``ouroboros stress`` (:func:`ouroboros.cli._stress._save`).
+same code path as ``ouroboros stress`` (:meth:`ouroboros.scenarios.StressResult.save`).
 """
 
 from __future__ import annotations
@@ -143,15 +143,13 @@ class RunJobs:
         return job
 
     def _run(self, job: RunJob) -> None:
-        from ouroboros.cli._stress import _save  # the CLI's code path for storing a run
-
         job.status = "running"
         try:
             ledger = self.ws.ledger(job.dataset)
             result = run_stress(
                 job.scenario, ledger, runs=job.runs, seed=job.seed, executor="serial"
             )
-            job.run_id = _save(result, ledger, self.ws.store)
+            job.run_id = result.save(ledger, self.ws.store)
             job.result = result
             job.status = "done"
         except OuroborosError as exc:

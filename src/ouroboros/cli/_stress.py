@@ -74,19 +74,6 @@ def _ledger(path: Path | None) -> Ledger:
     return load_ledger(path) if path is not None else default_ledger()
 
 
-def _save(result: StressResult, ledger: Ledger, store: Store | None = None) -> str:
-    """Keep ``result`` in ``store`` (default: the user's store) with its dataset version."""
-    store = store if store is not None else Store()
-    version = store.import_dataset(ledger)
-    return store.save_run(
-        "stress",
-        to_jsonable(result.parameters),
-        result.tables(),
-        seed=result.seed,
-        dataset=version,
-    )
-
-
 def _years_as_int(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
     out = df.copy()
     for c in cols:
@@ -187,7 +174,7 @@ def stress_run(
         batch_size=batch_size,
         progress=progress,
     )
-    run_id = _save(result, ledger) if save else None
+    run_id = result.save(ledger) if save else None
     if out is OutputFormat.json:
         data = result.to_dict()
         if run_id is not None:
@@ -231,7 +218,7 @@ def stress_compare(
         for s in scenarios
     ]
     table = compare_scenarios(results)
-    run_ids = {r.name: _save(r, ledger) for r in results} if save else {}
+    run_ids = {r.name: r.save(ledger) for r in results} if save else {}
     if out is OutputFormat.json:
         print_json(
             {

@@ -16,13 +16,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ouroboros._json import jsonable
 from ouroboros.flows import maximal_circulation
 from ouroboros.hurdle import HurdleInputs, hurdle_sweep
 from ouroboros.markets import AssetClass, load_liquidity_scenario
+from ouroboros.model import Ledger
 from ouroboros.scenarios._batch import BatchOutput
 from ouroboros.scenarios._engine import CAUSE_WALK, CAUSES, WebOutput
 from ouroboros.scenarios._plan import LAYERS, Plan, curve_at
 from ouroboros.scenarios._spec import CREDIT_CLASSES, REPRICED_CLASSES, ScenarioSpec
+from ouroboros.store import Store
 
 __all__ = ["QUANTILES", "StressResult", "assemble"]
 
@@ -124,6 +127,15 @@ class StressResult:
             if float(rec["probability"]) >= 0.5 and p50 is not None and not pd.isna(p50):
                 out[str(rec["entity"])] = int(p50)
         return out
+
+    def save(self, ledger: Ledger, store: Store | None = None) -> str:
+        """Keep this result in ``store`` (default: the user's store) with the version of
+        ``ledger`` it ran on, in one transaction; return the run id."""
+        store = store if store is not None else Store()
+        version = store.import_dataset(ledger)
+        return store.save_run(
+            "stress", jsonable(self.parameters), self.tables(), seed=self.seed, dataset=version
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name (what the store keeps)."""
