@@ -21,6 +21,7 @@ from ouroboros.deals import (
     load_scenarios,
     resolve_deal,
     run_deal,
+    yearly_summary,
 )
 from ouroboros.deals import breakeven as find_breakeven
 from ouroboros.deals._compile import CompiledDeal
@@ -87,23 +88,6 @@ def _deal_info(spec: DealSpec, cd: CompiledDeal) -> dict[str, Any]:
     }
 
 
-def _yearly(periods: pd.DataFrame) -> pd.DataFrame:
-    """Per-period table rolled up by calendar year (sums of flows, min DSCR, end balances)."""
-    p = periods.copy()
-    p["year"] = pd.to_datetime(p["date"]).dt.year
-    p["debt_service"] = p["interest"] + p["principal"]
-    out = p.groupby("year", sort=True).agg(
-        revenue=("revenue", "sum"),
-        cfads=("cfads", "sum"),
-        debt_service=("debt_service", "sum"),
-        to_equity=("distributions", "sum"),
-        min_dscr=("dscr", "min"),
-        debt=("debt", "last"),
-        phase=("phase", "last"),
-    )
-    return out.reset_index()
-
-
 @deal_app.command("run")
 def run(
     spec: str = SPEC_ARG,
@@ -158,7 +142,9 @@ def run(
         ),
         title="Tranches",
     )
-    yearly = _yearly(res.periods)
+    yearly = yearly_summary(res.periods)[
+        ["year", "revenue", "cfads", "debt_service", "distributions", "min_dscr", "debt", "phase"]
+    ].rename(columns={"distributions": "to_equity"})
     yearly["min_dscr"] = [("-" if pd.isna(v) else f"{v:.3f}") for v in yearly["min_dscr"]]
     print_table(yearly, title="By year", floatfmt="{:,.0f}")
 

@@ -18,6 +18,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
 from plotly.subplots import make_subplots  # type: ignore[import-untyped, unused-ignore]
 
 from ouroboros.api import short_name
+from ouroboros.deals import yearly_summary
 from ouroboros.model import INSTRUMENT_KINDS, InstrumentBase, Ledger
 
 __all__ = [
@@ -722,20 +723,9 @@ def circular_share_figure(entities: pd.DataFrame, *, title: str, top: int = 20) 
 
 
 def deal_yearly(periods: pd.DataFrame) -> pd.DataFrame:
-    """Per-period deal table rolled up by calendar year."""
-    p = periods.copy()
-    p["year"] = pd.to_datetime(p["date"]).dt.year
-    p["debt_service"] = p["interest"] + p["principal"]
-    out = p.groupby("year", sort=True).agg(
-        revenue=("revenue", "sum"),
-        cfads=("cfads", "sum"),
-        interest=("interest", "sum"),
-        principal=("principal", "sum"),
-        distributions=("distributions", "sum"),
-        min_dscr=("dscr", "min"),
-        debt=("debt", "last"),
-    )
-    return out.reset_index()
+    """Per-period deal table rolled up by calendar year (see
+    :func:`ouroboros.deals.yearly_summary`)."""
+    return yearly_summary(periods)
 
 
 def deal_cashflow_figure(periods: pd.DataFrame, *, unit: str, title: str) -> go.Figure:

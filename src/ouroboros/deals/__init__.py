@@ -46,7 +46,7 @@ from ouroboros.deals._io import (
     load_deal,
     resolve_deal,
 )
-from ouroboros.deals._result import DealResult
+from ouroboros.deals._result import DealResult, yearly_summary
 from ouroboros.deals._spec import (
     AccountSpec,
     CapexSpec,
@@ -108,4 +108,5 @@ __all__ = [
     "sculpt",
     "xirr",
     "xirr_rows",
+    "yearly_summary",
 ]

@@ -34,7 +34,7 @@ from ouroboros.deals._compile import (
 from ouroboros.deals._drivers import Drivers
 from ouroboros.deals._finance import irr_time_major
 
-__all__ = ["DealResult", "build_result", "dscr_stats"]
+__all__ = ["DealResult", "build_result", "dscr_stats", "yearly_summary"]
 
 F = NDArray[np.float64]
 
@@ -466,3 +466,35 @@ def _detail(
         )
     equity = pd.concat(eq_frames, ignore_index=True)
     return periods, tranches, accounts, equity
+
+
+def yearly_summary(periods: pd.DataFrame) -> pd.DataFrame:
+    """A deal's per-period table rolled up by calendar year.
+
+    Flows (revenue, CFADS, interest, principal, debt service, distributions) are summed;
+    ``min_dscr`` is the year's lowest DSCR; ``debt`` (and ``phase`` when present) are
+    the year-end values.
+
+    >>> p = pd.DataFrame({"date": ["2026-06-30", "2026-12-31", "2027-06-30"],
+    ...     "revenue": [1.0, 2.0, 4.0], "cfads": [0.5, 1.0, 2.0], "interest": [0.1, 0.1, 0.2],
+    ...     "principal": [0.2, 0.3, 0.4], "distributions": [0.0, 0.5, 1.0],
+    ...     "dscr": [1.7, 2.5, 3.0], "debt": [10.0, 9.7, 9.3]})
+    >>> yearly_summary(p)[["year", "debt_service", "min_dscr", "debt"]].to_numpy().tolist()
+    [[2026.0, 0.7, 1.7, 9.7], [2027.0, 0.6000000000000001, 3.0, 9.3]]
+    """
+    p = periods.copy()
+    p["year"] = pd.to_datetime(p["date"]).dt.year
+    p["debt_service"] = p["interest"] + p["principal"]
+    agg: dict[str, tuple[str, str]] = {
+        "revenue": ("revenue", "sum"),
+        "cfads": ("cfads", "sum"),
+        "interest": ("interest", "sum"),
+        "principal": ("principal", "sum"),
+        "debt_service": ("debt_service", "sum"),
+        "distributions": ("distributions", "sum"),
+        "min_dscr": ("dscr", "min"),
+        "debt": ("debt", "last"),
+    }
+    if "phase" in p.columns:
+        agg["phase"] = ("phase", "last")
+    return p.groupby("year", sort=True).agg(**agg).reset_index()
