@@ -29,6 +29,7 @@ __all__ = [
     "slider",
     "source_note",
     "table",
+    "year_control",
 ]
 
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -76,6 +77,23 @@ def dataset_source(ledger: Ledger, key: str) -> str:
 def source_note(*parts: Any) -> Component:
     """The "Source:" line under a figure."""
     return html.P(["Source: ", *parts], className="source")
+
+
+def year_control(id: str, value: int, years: Sequence[int]) -> Component:
+    """A labelled "Year" dropdown: ``0`` means all years, then each year of ``years``."""
+    return html.Div(
+        [
+            html.Label("Year", htmlFor=id),
+            dcc.Dropdown(
+                id=id,
+                value=value,
+                clearable=False,
+                options=[{"label": "all years", "value": 0}]
+                + [{"label": str(y), "value": y} for y in years],
+            ),
+        ],
+        className="control",
+    )
 
 
 def card(title: str, *children: Any, source: Any = None, id: str | None = None) -> Component:

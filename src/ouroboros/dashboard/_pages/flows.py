@@ -21,6 +21,7 @@ from ouroboros.dashboard._ui import (
     graph,
     kpis,
     source_note,
+    year_control,
 )
 from ouroboros.model import Ledger
 
@@ -97,19 +98,7 @@ def layout(ws: Workspace, key: str) -> Component:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Year", htmlFor="flows-year"),
-                            dcc.Dropdown(
-                                id="flows-year",
-                                value=year,
-                                clearable=False,
-                                options=[{"label": "all years", "value": 0}]
-                                + [{"label": str(y), "value": y} for y in years],
-                            ),
-                        ],
-                        className="control",
-                    ),
+                    year_control("flows-year", year, years),
                     html.Div(
                         [
                             dcc.Checklist(

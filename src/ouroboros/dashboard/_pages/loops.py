@@ -30,6 +30,7 @@ from ouroboros.dashboard._ui import (
     kpis,
     source_note,
     table,
+    year_control,
 )
 from ouroboros.flows import CircularityReport
 from ouroboros.model import Ledger
@@ -114,19 +115,7 @@ def layout(ws: Workspace, key: str) -> Component:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Year", htmlFor="loops-year"),
-                            dcc.Dropdown(
-                                id="loops-year",
-                                value=year or 0,
-                                clearable=False,
-                                options=[{"label": "all years", "value": 0}]
-                                + [{"label": str(y), "value": y} for y in years],
-                            ),
-                        ],
-                        className="control",
-                    ),
+                    year_control("loops-year", year or 0, years),
                     html.Div(
                         [
                             dcc.Checklist(
