@@ -152,3 +152,15 @@ def test_composite_bounds(s: np.ndarray, w: np.ndarray) -> None:
     assert (c <= upper + 1e-12).all()
     # correlations all 1 reach the upper bound exactly
     assert_allclose(ciss_composite(s, np.ones((4, 4)), w), upper)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lam=st.floats(0.01, 0.999),
+    t=st.integers(1, 1200),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_ewma_matches_a_naive_loop_for_any_decay_and_length(lam: float, t: int, seed: int) -> None:
+    # long series cross several of the closed form's blocks; small lam makes blocks short
+    s = np.random.default_rng(seed).uniform(size=(t, 3))
+    assert_allclose(ewma_correlations(s, lam), _naive_ewma(s, lam), rtol=1e-9, atol=1e-12)
