@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
 from plotly.subplots import make_subplots  # type: ignore[import-untyped, unused-ignore]
 
+from ouroboros._plotlyjs import require_bundled
 from ouroboros.api import short_name
 from ouroboros.deals import yearly_summary
 from ouroboros.model import INSTRUMENT_KINDS, InstrumentBase, Ledger
@@ -141,7 +142,7 @@ def _style(fig: go.Figure, title: str, **layout: Any) -> go.Figure:
     fig.update_layout(**layout)
     fig.update_xaxes(gridcolor="#eee", zerolinecolor="#ccc")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
-    return fig
+    return require_bundled(fig)
 
 
 def empty_figure(message: str, title: str = "") -> go.Figure:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped, unused-ignore]
 
 from ouroboros import __version__
+from ouroboros._plotlyjs import plotlyjs, require_bundled
 from ouroboros.api import short_name
 from ouroboros.dashboard import (
     circular_share_figure,
@@ -114,6 +114,7 @@ class _Doc:
         self.add(f'<p class="source">Source: {_esc(text)}</p>')
 
     def fig(self, fig: go.Figure, source: str) -> None:
+        require_bundled(fig)
         self.n_figs += 1
         div = fig.to_html(
             full_html=False,
@@ -543,7 +544,7 @@ def build_report(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<title>{_esc(name)}</title><meta name="viewport" content="width=device-width">'
-        f"<style>{_CSS}</style><script>{get_plotlyjs()}</script></head><body>"
+        f"<style>{_CSS}</style><script>{plotlyjs()}</script></head><body>"
         + "\n".join(doc.parts)
         + "</body></html>\n"
     )
