@@ -47,7 +47,12 @@ def test_schema_problems_are_all_reported_with_lines() -> None:
         "got 'weekly'; expected one of 'monthly', 'quarterly' or 'annual'"
     )
     assert got[(line_of(path, "rent: lots"), "lease", "rent")] == "must be a number, got 'lots'"
-    assert got[(line_of(path, "colour"), "lease", "colour")] == "unknown field"
+    # the fields of LeaseAsset (with those of every component), read from deals/_spec.py
+    assert got[(line_of(path, "colour"), "lease", "colour")] == (
+        "unknown field; expected one of note, assumption, sources, id, kind, tenant, "
+        "credit_tier, rent, escalation, start, initial_term_years, renewal, opex, value, "
+        "residual_value, guarantee"
+    )
     assert got[(line_of(path, "warehouse"), "other", "kind")].startswith(
         "unknown kind 'warehouse'; expected one of 'lease', 'contract'"
     )
@@ -177,7 +182,11 @@ def test_scenario_file_problems() -> None:
         load_scenarios(path)
     got = {(p.line, p.record, p.field): p.message for p in info.value.problems}
     assert got == {
-        (line_of(path, "rent_factr"), "typo", "rent_factr"): "unknown field",
+        (line_of(path, "rent_factr"), "typo", "rent_factr"): (
+            "unknown field (did you mean 'rent_factor'?); expected one of name, description, "
+            "rent_factor, utilisation_factor, gpu_price_factor, cfads_factor, "
+            "asset_value_factor, sofr, treasury, refinance_rate, walk_away, customer_default"
+        ),
         (line_of(path, "high"), "bad-curve", "sofr"): "value at 2026 must be a number, got 'high'",
     }
     with pytest.raises(DatasetError) as info:

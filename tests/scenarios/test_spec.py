@@ -60,7 +60,11 @@ def test_unknown_key_is_located_with_a_suggestion(tmp_path: Path) -> None:
     [prob] = err.value.problems
     assert prob.file == str(p) and prob.line == 4
     assert prob.record == "x" and prob.field == "adoption.celing"
-    assert "unknown key" in prob.message and "'ceiling'" in prob.message
+    # the fields of AdoptionSpec, read from scenarios/_spec.py
+    assert prob.message == (
+        "unknown field (did you mean 'ceiling'?); expected one of level, ceiling, "
+        "years_to_scale, growth, volatility, margin, split"
+    )
 
 
 def test_negative_gw_and_probability_above_one(tmp_path: Path) -> None:

@@ -23,8 +23,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydantic import Field
 
+from ouroboros._problems import ProblemCollector
 from ouroboros.deals._compile import CompiledDeal, curve_values
-from ouroboros.deals._io import _Problems, _validate, parse_file
+from ouroboros.deals._io import parse_file
 from ouroboros.deals._spec import Curve, _Spec
 from ouroboros.errors import InputError
 
@@ -212,14 +213,14 @@ def scenarios_from_data(
     >>> [s.name for s in scenarios_from_data({"name": "stress", "rent_factor": 0.8})]
     ['stress']
     """
-    col = _Problems(file, data, lines or {})
+    col = ProblemCollector(file, lines, data=data)
     if isinstance(data, Mapping) and "scenarios" in data:
-        parsed = _validate(_ScenarioFile, data, col)
+        parsed = col.validate(_ScenarioFile, data)
         col.raise_if_any()
         assert parsed is not None
         out = parsed.scenarios
     else:
-        one = _validate(ScenarioSpec, data, col) if isinstance(data, Mapping) else None
+        one = col.validate(ScenarioSpec, data) if isinstance(data, Mapping) else None
         if not isinstance(data, Mapping):
             col.add((), "a scenario file is a mapping: {scenarios: [...]} or one scenario")
         col.raise_if_any()

@@ -8,13 +8,12 @@ the field, and say what was expected.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
+from ouroboros._problems import Path_, ProblemCollector, lines_by_path, show_value
 from ouroboros._yamldoc import parse_yaml, read_source
 from ouroboros.deals._spec import (
     PHASES,
@@ -31,7 +30,7 @@ from ouroboros.deals._spec import (
     Transfer,
     TreasuriesAsset,
 )
-from ouroboros.errors import DatasetError, InputError, Problem
+from ouroboros.errors import InputError
 
 __all__ = [
     "bundled_deal",
@@ -42,185 +41,8 @@ __all__ = [
     "resolve_deal",
 ]
 
-Path_ = tuple[str, ...]
-_M = TypeVar("_M", bound=BaseModel)
 _DATA_PACKAGE = "ouroboros.data"
 _DEALS_FOLDER = "deals"
-_LISTS = (
-    "sources",
-    "assets",
-    "capex",
-    "accounts",
-    "tranches",
-    "fees",
-    "covenants",
-    "cohorts",
-    "holders",
-    "payments",
-)
-_TAGS = {
-    "lease",
-    "contract",
-    "gpu_fleet",
-    "treasuries",
-    "fixed",
-    "floating",
-    "pay_fee",
-    "pay_interest",
-    "pay_principal",
-    "top_up_reserve",
-    "sweep",
-    "transfer",
-    "distribute",
-}
-_BOUNDS = {
-    "greater_than_equal": ">=",
-    "greater_than": ">",
-    "less_than_equal": "<=",
-    "less_than": "<",
-}
-
-
-def _fmt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _line_for(lines: Mapping[Path_, int], path: Path_) -> int | None:
-    for k in range(len(path), -1, -1):
-        line = lines.get(path[:k])
-        if line is not None:
-            return line
-    return None
-
-
-class _Problems:
-    """Collects problems located by their path in the file's data."""
-
-    def __init__(self, file: str, data: Any, lines: Mapping[Path_, int]) -> None:
-        self.file = file
-        self.data = data
-        self.lines = lines
-        self.items: list[Problem] = []
-
-    def _record_and_field(self, path: Path_) -> tuple[str | None, str | None]:
-        """The innermost list item's id (or ``list[i]``) and the dotted field after it."""
-        node: Any = self.data
-        record: str | None = None
-        cut = 0
-        trail: list[str] = []
-        for i, key in enumerate(path):
-            trail.append(key)
-            if (
-                isinstance(node, list)
-                and key.isdigit()
-                and int(key) < len(node)
-                and isinstance(node[int(key)], Mapping)
-            ):
-                item = node[int(key)]
-                rid = item.get("id", item.get("name"))
-                parent = ".".join(trail[:-1])
-                record = str(rid) if isinstance(rid, str | int) else f"{parent}[{key}]"
-                cut = i + 1
-                node = item
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            elif isinstance(node, Mapping):
-                node = node.get(key)
-            else:
-                node = None
-        field = ".".join(path[cut:]) or None
-        return record, field
-
-    def add(self, path: Path_, message: str) -> None:
-        record, field = self._record_and_field(path)
-        self.items.append(Problem(self.file, _line_for(self.lines, path), record, field, message))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise DatasetError(self.items)
-
-
-def _data_path(data: Any, loc: Iterable[Any]) -> Path_:
-    """Map a pydantic error location onto the data's own keys (dropping union tags)."""
-    out: list[str] = []
-    node: Any = data
-    for raw in loc:
-        key = str(raw)
-        if isinstance(node, Mapping):
-            if key in node:
-                node = node[key]
-                out.append(key)
-            elif key == "from_" and "from" in node:
-                node = node["from"]
-                out.append("from")
-            elif key in _TAGS:
-                continue
-            else:
-                out.append(key)
-                node = None
-        elif isinstance(node, list) and key.isdigit():
-            node = node[int(key)] if int(key) < len(node) else None
-            out.append(key)
-        elif key in _TAGS:
-            continue
-        else:
-            out.append(key)
-            node = None
-    return tuple(out)
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    kind = err["type"]
-    msg = str(err["msg"])
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field is missing"
-    if kind in _BOUNDS:
-        bound = next(iter(err.get("ctx", {}).values()), "?")
-        if isinstance(bound, float) and bound.is_integer():
-            bound = int(bound)
-        return f"must be {_BOUNDS[kind]} {bound}, got {_fmt(err.get('input'))}"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
-        return f"must be a number, got {_fmt(err.get('input'))}"
-    if kind in ("literal_error", "enum"):
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"got {_fmt(err.get('input'))}; expected one of {expected}"
-    if kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return (
-            f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
-            f"{_fmt(ctx.get('tag'))}; expected one of {ctx.get('expected_tags', '')}"
-        )
-    if kind == "union_tag_not_found":
-        disc = str(err.get("ctx", {}).get("discriminator", "kind")).strip("'")
-        return f"required field {disc!r} is missing"
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return f"must be a date (YYYY-MM-DD), got {_fmt(err.get('input'))}"
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
-        return f"{msg.lower()}, got {_fmt(err.get('input'))}"
-    if msg.startswith("Value error, "):
-        return msg[len("Value error, ") :]
-    return f"{msg}, got {_fmt(err.get('input'))}"
-
-
-def _validate(model: type[_M], data: Any, col: _Problems) -> _M | None:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            path = _data_path(data, err["loc"])
-            msg = _message(err)
-            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-                disc = str(err.get("ctx", {}).get("discriminator", "kind")).strip("'")
-                path = (*path, disc)
-            # model-level checks name their field as "field: message"
-            head, sep, rest = msg.partition(": ")
-            if sep and head.isidentifier() and " " not in head:
-                path, msg = (*path, head), rest
-            col.add(path, msg)
-        return None
 
 
 # ---------------------------------------------------------------------- cross-references
@@ -395,11 +217,11 @@ def deal_from_data(
     <input>: assets: required field is missing
     ...
     """
-    col = _Problems(file, data, lines or {})
+    col = ProblemCollector(file, lines, data=data)
     if not isinstance(data, Mapping):
-        col.add((), f"a deal must be a mapping of fields, got {_fmt(data)}")
+        col.add((), f"a deal must be a mapping of fields, got {show_value(data)}")
         col.raise_if_any()
-    spec = _validate(DealSpec, data, col)
+    spec = col.validate(DealSpec, data)
     col.raise_if_any()
     assert spec is not None
     for path, msg in _reference_problems(spec):
@@ -412,8 +234,7 @@ def parse_file(path: str | os.PathLike[str]) -> tuple[Any, dict[Path_, int], str
     """Read and parse a YAML (or JSON, a subset of YAML) file with line numbers."""
     p = Path(path)
     doc = parse_yaml(read_source(p), str(p))
-    lines = {tuple(str(x) for x in k): v for k, v in doc.lines.items()}
-    return doc.data, lines, str(p)
+    return doc.data, lines_by_path(doc), str(p)
 
 
 def load_deal(path: str | os.PathLike[str]) -> DealSpec:

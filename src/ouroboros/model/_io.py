@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from ouroboros._problems import Path_, ProblemCollector, lines_by_path
 from ouroboros._yamldoc import parse_yaml, read_source
 from ouroboros.errors import DatasetError, Problem
 from ouroboros.model._ledger import Ledger, cross_reference_problems
@@ -43,7 +44,6 @@ __all__ = [
 
 DEFAULT_DATASET = "ai_capex_2025.yaml"
 TOP_LEVEL_KEYS = ("meta", "sources", "entities", "instruments")
-Path_ = tuple[str, ...]
 Format = Literal["yaml", "json", "csv"]
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -53,7 +53,7 @@ _M = TypeVar("_M", bound=BaseModel)
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML, returning the data and the 1-based line of every node by path."""
     doc = parse_yaml(text, file)
-    return doc.data, {tuple(str(x) for x in k): v for k, v in doc.lines.items()}
+    return doc.data, lines_by_path(doc)
 
 
 def _parse_json(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
@@ -76,89 +76,6 @@ def _parse_json(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
 
 
 # -------------------------------------------------------------------------- validation
-
-
-def _fmt_input(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_BOUNDS = {
-    "greater_than_equal": ">=",
-    "greater_than": ">",
-    "less_than_equal": "<=",
-    "less_than": "<",
-}
-
-
-def _line_for(lines: Mapping[Path_, int], path: Path_) -> int | None:
-    for k in range(len(path), 0, -1):
-        line = lines.get(path[:k])
-        if line is not None:
-            return line
-    return None
-
-
-class _Collector:
-    """Validates records one by one so every problem in a file is reported."""
-
-    def __init__(
-        self,
-        file: str,
-        lines: Mapping[Path_, int],
-        files: Mapping[Path_, str] | None = None,
-    ) -> None:
-        self.file = file
-        self.lines = lines
-        self.files = files or {}
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path_, record: str | None, field: str | None, message: str) -> None:
-        file = self.file
-        for k in range(len(path), 0, -1):
-            if path[:k] in self.files:
-                file = self.files[path[:k]]
-                break
-        self.problems.append(Problem(file, _line_for(self.lines, path), record, field, message))
-
-    def validate(self, model: type[_M], raw: Any, path: Path_, record: str | None) -> _M | None:
-        if not isinstance(raw, Mapping):
-            self.add(path, record, None, f"expected a mapping of fields, got {_fmt_input(raw)}")
-            return None
-        try:
-            return model.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(str(x) for x in err["loc"])
-                field = ".".join(loc) or None
-                msg = err["msg"]
-                if err["type"] == "extra_forbidden":
-                    msg = "unknown field"
-                elif err["type"] == "missing":
-                    msg = "required field is missing"
-                elif err["type"] in _BOUNDS:
-                    bound = next(iter(err.get("ctx", {}).values()), "?")
-                    if isinstance(bound, float) and bound.is_integer():
-                        bound = int(bound)
-                    got = _fmt_input(err.get("input"))
-                    msg = f"must be {_BOUNDS[err['type']]} {bound}, got {got}"
-                elif err["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
-                    msg = f"must be a number, got {_fmt_input(err.get('input'))}"
-                elif err["type"] == "literal_error":
-                    expected = err.get("ctx", {}).get("expected", "")
-                    msg = f"got {_fmt_input(err.get('input'))}; expected one of {expected}"
-                elif loc and err["type"] not in ("value_error", "assertion_error"):
-                    msg += f", got {_fmt_input(err.get('input'))}"
-                elif msg.startswith("Value error, "):
-                    msg = msg[len("Value error, ") :]
-                # model-level checks name their field as "field: message"
-                head, sep, rest = msg.partition(": ")
-                if not loc and sep and head in model.model_fields:
-                    loc, field, msg = (head,), head, rest
-                elif not loc and sep and head == "from":
-                    loc, field, msg = ("from",), "from", rest
-                self.add((*path, *loc), record, field, msg)
-            return None
 
 
 def _record_id(raw: Any) -> str | None:
@@ -198,34 +115,31 @@ def ledger_from_data(
     ouroboros.errors.DatasetError: 1 problem in dataset
     <input>: extra: unknown top-level key; expected meta, sources, entities, instruments
     """
-    col = _Collector(file, lines or {}, files)
+    col = ProblemCollector(file, lines, files=files)
     if not isinstance(data, Mapping):
-        col.add(
-            (), None, None, "a dataset must be a mapping with keys " + ", ".join(TOP_LEVEL_KEYS)
-        )
+        col.add((), "a dataset must be a mapping with keys " + ", ".join(TOP_LEVEL_KEYS))
         raise DatasetError(col.problems)
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             col.add(
                 (str(key),),
-                None,
-                str(key),
                 "unknown top-level key; expected " + ", ".join(TOP_LEVEL_KEYS),
+                field=str(key),
             )
     meta = None
     if "meta" not in data:
-        col.add((), None, "meta", "required top-level key is missing")
+        col.add((), "required top-level key is missing", field="meta")
     else:
-        meta = col.validate(Meta, data["meta"], ("meta",), "meta")
+        meta = col.validate(Meta, data["meta"], at=("meta",), record="meta")
 
     def section(name: str, required: bool) -> list[Any]:
         raw = data.get(name)
         if raw is None:
             if required:
-                col.add((), None, name, "required top-level key is missing")
+                col.add((), "required top-level key is missing", field=name)
             return []
         if not isinstance(raw, list):
-            col.add((name,), None, name, f"must be a list of records, got {type(raw).__name__}")
+            col.add((name,), f"must be a list of records, got {type(raw).__name__}", field=name)
             return []
         return raw
 
@@ -237,18 +151,18 @@ def ledger_from_data(
         rid = _record_id(raw)
         kind = raw.get("kind") if isinstance(raw, Mapping) else None
         if isinstance(raw, Mapping) and kind is None:
-            col.add(path, rid, "kind", "required field is missing")
+            col.add(path, "required field is missing", record=rid, field="kind")
             continue
         if isinstance(raw, Mapping) and kind not in INSTRUMENT_KINDS:
             col.add(
                 (*path, "kind"),
-                rid,
-                "kind",
                 f"unknown kind {kind!r}; expected one of {', '.join(INSTRUMENT_KINDS)}",
+                record=rid,
+                field="kind",
             )
             continue
         model = INSTRUMENT_KINDS[str(kind)] if isinstance(raw, Mapping) else InstrumentBase
-        inst = col.validate(model, raw, path, rid)
+        inst = col.validate(model, raw, at=path, record=rid)
         if inst is not None:
             instruments.append((i, inst))
 
@@ -269,7 +183,7 @@ def ledger_from_data(
             if rid is None:
                 continue
             if rid in seen:
-                col.add((name, str(i), "id"), rid, "id", f"duplicate id in {name}")
+                col.add((name, str(i), "id"), f"duplicate id in {name}", record=rid, field="id")
             seen.add(rid)
         failed_ids |= seen - valid_ids[name]
 
@@ -291,9 +205,8 @@ def ledger_from_data(
             continue
         sect, idx, *rest = p.path
         where: Path_ = (str(sect), str(origin[str(sect)][int(idx)]), *(str(x) for x in rest))
-        col.add(where, p.record, p.field, p.message)
-    if col.problems:
-        raise DatasetError(sorted(col.problems, key=lambda p: (p.file, p.line or 0)))
+        col.add(where, p.message, record=p.record, field=p.field)
+    col.raise_if_any()
     return Ledger.model_validate(
         {
             "meta": meta,
@@ -305,11 +218,11 @@ def ledger_from_data(
 
 
 def _validate_list(
-    col: _Collector, name: str, raws: list[Any], model: type[_M]
+    col: ProblemCollector, name: str, raws: list[Any], model: type[_M]
 ) -> list[tuple[int, _M]]:
     out: list[tuple[int, _M]] = []
     for i, raw in enumerate(raws):
-        obj = col.validate(model, raw, (name, str(i)), _record_id(raw))
+        obj = col.validate(model, raw, at=(name, str(i)), record=_record_id(raw))
         if obj is not None:
             out.append((i, obj))
     return out
@@ -340,7 +253,9 @@ def _split(cell: str) -> list[str]:
     return [x.strip() for x in cell.split(_LIST_SEP) if x.strip()]
 
 
-def _read_csv(path: Path, required: bool, col: _Collector) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(
+    path: Path, required: bool, col: ProblemCollector
+) -> list[tuple[int, dict[str, str]]]:
     if not path.exists():
         if required:
             col.problems.append(Problem(str(path), None, None, None, "required file is missing"))
@@ -364,7 +279,7 @@ def _read_csv(path: Path, required: bool, col: _Collector) -> list[tuple[int, di
 
 def _load_csv_dir(folder: Path) -> Ledger:
     """Read the CSV tables of ``folder`` and validate them, with per-row line numbers."""
-    col = _Collector(str(folder), {})
+    col = ProblemCollector(str(folder))
     lines: dict[Path_, int] = {}
     files: dict[Path_, str] = {("meta",): str(folder / "meta.csv")}
     data: dict[str, Any] = {"meta": {"name": folder.name}}
@@ -409,8 +324,7 @@ def _load_csv_dir(folder: Path) -> Ledger:
         key = ("entities", str(i), "financials", year)
         lines[key] = line
         files[key] = str(fin_path)
-    if col.problems:
-        raise DatasetError(col.problems)
+    col.raise_if_any()
     return ledger_from_data(data, file=str(folder), lines=lines, files=files)
 
 

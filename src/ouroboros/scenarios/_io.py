@@ -14,8 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
+from ouroboros._problems import ProblemCollector, lines_by_path, show_value
 from ouroboros._yamldoc import YamlDoc, parse_yaml
 from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.model import Ledger
@@ -32,77 +31,6 @@ __all__ = [
 ]
 
 _FOLDER = "scenarios"
-_BOUNDS = {
-    "greater_than_equal": ">=",
-    "greater_than": ">",
-    "less_than_equal": "<=",
-    "less_than": "<",
-}
-
-
-def _fmt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
-    """The field names allowed at ``loc`` (for 'did you mean' on unknown keys)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            if field is None:
-                alias = {f.alias: f for f in current.model_fields.values() if f.alias}
-                field = alias.get(str(part))
-            if field is None:
-                return None
-            ann = field.annotation
-            nested = [
-                a
-                for a in getattr(ann, "__args__", (ann,))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ]
-            current = nested[0] if nested else None
-        else:
-            return None
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or n for n, f in current.model_fields.items()]
-    return None
-
-
-def _problems(exc: ValidationError, doc: YamlDoc, record: str | None) -> list[Problem]:
-    out: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        field = ".".join(str(x) for x in loc) or None
-        msg = str(err["msg"])
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            allowed = _allowed_keys(ScenarioSpec, loc) or []
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            msg = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
-            if allowed:
-                msg += "; expected one of " + ", ".join(allowed)
-        elif kind == "missing":
-            msg = "required field is missing"
-        elif kind in _BOUNDS:
-            bound = next(iter(err.get("ctx", {}).values()), "?")
-            msg = f"must be {_BOUNDS[kind]} {bound}, got {_fmt(err.get('input'))}"
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            msg = f"got {_fmt(err.get('input'))}; expected one of {expected}"
-        elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
-            msg = f"must be a number, got {_fmt(err.get('input'))}"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        # model-level checks name their field as "field: message"
-        head, sep, rest = msg.partition(": ")
-        if sep and " " not in head and head.replace("_", "").isalnum():
-            fields = _allowed_keys(ScenarioSpec, (*loc, "_")) or []
-            if head in fields:
-                loc, field, msg = (*loc, head), ".".join(str(x) for x in (*loc, head)), rest
-        out.append(Problem(doc.file, doc.line(loc), record, field, msg))
-    return out
 
 
 def scenario_from_data(
@@ -124,23 +52,14 @@ def scenario_from_data(
     <input>: x: power.available_gw: curve value for 2026 must be >= 0, got -5
     """
     doc = doc or YamlDoc(data, {}, file)
+    col = ProblemCollector(doc.file, lines_by_path(doc))
     if not isinstance(data, Mapping):
-        raise DatasetError(
-            [
-                Problem(
-                    doc.file,
-                    doc.line(()),
-                    None,
-                    None,
-                    f"a scenario file is a mapping of fields, got {_fmt(data)}",
-                )
-            ]
-        )
+        col.add((), f"a scenario file is a mapping of fields, got {show_value(data)}")
+        col.raise_if_any()
     record = str(data["name"]) if isinstance(data.get("name"), str | int) else None
-    try:
-        spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        raise DatasetError(_problems(exc, doc, record)) from None
+    spec = col.validate(ScenarioSpec, data, record=record)
+    col.raise_if_any()
+    assert spec is not None
     spec._doc = doc
     return spec
 
