@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,25 +94,60 @@ _RECIPES_FILE = typer.Option(
 _SET = typer.Option(None, "--set", help="Override a recipe input: NAME=VALUE (repeatable).")
 _FORMAT = typer.Option("table", "--format", help="Output format: table or json.")
 
-_CALC_OPTIONS = (
-    "capex",
-    "ebitda_yield",
-    "recovery",
-    "ebitda_margin",
-    "gdp",
-    "cloud_revenue",
-    "debt_share",
-    "cost_of_debt",
-    "cost_of_equity",
-    "tax_rate",
-    "asset_life",
-    "asset_mix",
-    "build_years",
-    "capex_weights",
-    "guarantee",
-    "treasury_rate",
-    "guarantee_spread",
-    "claimed_equity_return",
+
+def _model_option_template(
+    *,
+    capex: float = _CAPEX,
+    ebitda_yield: float = _YIELD,
+    recovery: bool = _RECOVERY,
+    ebitda_margin: float = _MARGIN,
+    gdp: float = _GDP,
+    cloud_revenue: float = _CLOUD,
+    debt_share: float = _DEBT,
+    cost_of_debt: float = _RD,
+    cost_of_equity: float = _RE,
+    tax_rate: float = _TAX,
+    asset_life: float | None = _LIFE,
+    asset_mix: str | None = _MIX,
+    build_years: int = _BUILD,
+    capex_weights: str | None = _WEIGHTS,
+    guarantee: bool = _GUARANTEE,
+    treasury_rate: float = _TREASURY,
+    guarantee_spread: float = _SPREAD,
+    claimed_equity_return: float | None = _CLAIMED,
+    recipe: str | None = _RECIPE,
+    recipes_file: Path | None = _RECIPES_FILE,
+    set_: list[str] | None = _SET,
+) -> None:
+    """Never called: its signature declares the model options every hurdle command takes."""
+
+
+_MODEL_PARAMETERS = tuple(
+    inspect.signature(_model_option_template, eval_str=True).parameters.values()
+)
+
+
+def _with_model_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` the model options (calculator inputs, --recipe, --set).
+
+    Typer reads a command's options from its signature, so the shared ones are spliced
+    into it: the command's own parameters before ``*`` come first in ``--help``, then the
+    model options, then its keyword-only ones. The command receives the model options in
+    its ``**options`` and reads them, like its own, through ``ctx.params``.
+    """
+    sig = inspect.signature(command, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    lead = [p for p in own if p.kind is not p.KEYWORD_ONLY]
+    tail = [p for p in own if p.kind is p.KEYWORD_ONLY]
+    command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[*lead, *_MODEL_PARAMETERS, *tail]
+    )
+    return command
+
+
+# the calculator's inputs: every model option but the recipe ones
+_CALC_OPTIONS = tuple(
+    p.name for p in _MODEL_PARAMETERS if p.name not in ("recipe", "recipes_file", "set_")
 )
 
 _FIELD_OPTION = {name: "--" + name.replace("_", "-") for name in _CALC_OPTIONS}
@@ -407,39 +443,19 @@ def _list_recipes(pool: Mapping[str, Recipe], fmt: str) -> None:
 
 @hurdle_app.callback()
 @_guard
+@_with_model_options
 def hurdle_command(
     ctx: typer.Context,
-    capex: float = _CAPEX,
-    ebitda_yield: float = _YIELD,
-    recovery: bool = _RECOVERY,
-    ebitda_margin: float = _MARGIN,
-    gdp: float = _GDP,
-    cloud_revenue: float = _CLOUD,
-    debt_share: float = _DEBT,
-    cost_of_debt: float = _RD,
-    cost_of_equity: float = _RE,
-    tax_rate: float = _TAX,
-    asset_life: float | None = _LIFE,
-    asset_mix: str | None = _MIX,
-    build_years: int = _BUILD,
-    capex_weights: str | None = _WEIGHTS,
-    guarantee: bool = _GUARANTEE,
-    treasury_rate: float = _TREASURY,
-    guarantee_spread: float = _SPREAD,
-    claimed_equity_return: float | None = _CLAIMED,
-    recipe: str | None = _RECIPE,
-    recipes_file: Path | None = _RECIPES_FILE,
-    set_: list[str] | None = typer.Option(
-        None, "--set", help="Override a recipe input: NAME=VALUE (repeatable)."
-    ),
+    *,
     list_recipes: bool = typer.Option(False, "--list-recipes", help="List the recipes."),
     format: str = _FORMAT,
+    **options: Any,
 ) -> None:
     """Compute the revenue hurdle step by step (calculator or --recipe NAME)."""
-    o = _options(ctx)
+    opts = _sub_options(ctx)
     if ctx.invoked_subcommand is not None:
-        if o.explicit:
-            first = sorted(o.explicit)[0]
+        if opts.explicit:
+            first = sorted(opts.explicit)[0]
             raise InputError(
                 f"put options after the subcommand, e.g. ouroboros hurdle "
                 f"{ctx.invoked_subcommand} {_FIELD_OPTION.get(first, first)} ...",
@@ -447,11 +463,8 @@ def hurdle_command(
             )
         return
     fmt = parse_format(format).value
-    values = dict(o.values)
-    values["set"] = values.pop("set_", None)
-    opts = _ModelOptions(values, frozenset("set" if n == "set_" else n for n in o.explicit))
     if list_recipes:
-        _list_recipes(_recipes(recipes_file), fmt)
+        _list_recipes(_recipes(options["recipes_file"]), fmt)
         return
     model, overrides = _model(opts)
     data = (
@@ -490,6 +503,7 @@ def _sub_options(ctx: typer.Context) -> _ModelOptions:
 
 @hurdle_app.command("tornado")
 @_guard
+@_with_model_options
 def tornado_command(
     ctx: typer.Context,
     output: str = typer.Option("revenue_required", "--output", help="Output to study."),
@@ -497,28 +511,9 @@ def tornado_command(
     inputs: str | None = typer.Option(
         None, "--inputs", help="Comma-separated inputs to move (all by default)."
     ),
-    capex: float = _CAPEX,
-    ebitda_yield: float = _YIELD,
-    recovery: bool = _RECOVERY,
-    ebitda_margin: float = _MARGIN,
-    gdp: float = _GDP,
-    cloud_revenue: float = _CLOUD,
-    debt_share: float = _DEBT,
-    cost_of_debt: float = _RD,
-    cost_of_equity: float = _RE,
-    tax_rate: float = _TAX,
-    asset_life: float | None = _LIFE,
-    asset_mix: str | None = _MIX,
-    build_years: int = _BUILD,
-    capex_weights: str | None = _WEIGHTS,
-    guarantee: bool = _GUARANTEE,
-    treasury_rate: float = _TREASURY,
-    guarantee_spread: float = _SPREAD,
-    claimed_equity_return: float | None = _CLAIMED,
-    recipe: str | None = _RECIPE,
-    recipes_file: Path | None = _RECIPES_FILE,
-    set_: list[str] | None = _SET,
+    *,
     format: str = _FORMAT,
+    **options: Any,
 ) -> None:
     """Tornado table: the output with each input moved by +/- --change, by swing."""
     fmt = parse_format(format).value
@@ -555,6 +550,7 @@ def tornado_command(
 
 @hurdle_app.command("solve")
 @_guard
+@_with_model_options
 def solve_command(
     ctx: typer.Context,
     input_: str = typer.Option(..., "--input", help="Input to solve for."),
@@ -562,28 +558,9 @@ def solve_command(
     output: str = typer.Option("revenue_required", "--output", help="Output to match."),
     low: float | None = typer.Option(None, "--low", help="Low end of the search bracket."),
     high: float | None = typer.Option(None, "--high", help="High end of the search bracket."),
-    capex: float = _CAPEX,
-    ebitda_yield: float = _YIELD,
-    recovery: bool = _RECOVERY,
-    ebitda_margin: float = _MARGIN,
-    gdp: float = _GDP,
-    cloud_revenue: float = _CLOUD,
-    debt_share: float = _DEBT,
-    cost_of_debt: float = _RD,
-    cost_of_equity: float = _RE,
-    tax_rate: float = _TAX,
-    asset_life: float | None = _LIFE,
-    asset_mix: str | None = _MIX,
-    build_years: int = _BUILD,
-    capex_weights: str | None = _WEIGHTS,
-    guarantee: bool = _GUARANTEE,
-    treasury_rate: float = _TREASURY,
-    guarantee_spread: float = _SPREAD,
-    claimed_equity_return: float | None = _CLAIMED,
-    recipe: str | None = _RECIPE,
-    recipes_file: Path | None = _RECIPES_FILE,
-    set_: list[str] | None = _SET,
+    *,
     format: str = _FORMAT,
+    **options: Any,
 ) -> None:
     """Solve for the value of --input at which --output equals --target."""
     fmt = parse_format(format).value
@@ -612,6 +589,7 @@ def solve_command(
 
 @hurdle_app.command("gap")
 @_guard
+@_with_model_options
 def gap_command(
     ctx: typer.Context,
     growth: float = typer.Option(0.3, "--growth", help="Annual growth of AI revenue."),
@@ -625,28 +603,9 @@ def gap_command(
     required: float | None = typer.Option(
         None, "--required", help="The hurdle, USD (instead of the calculator or recipe)."
     ),
-    capex: float = _CAPEX,
-    ebitda_yield: float = _YIELD,
-    recovery: bool = _RECOVERY,
-    ebitda_margin: float = _MARGIN,
-    gdp: float = _GDP,
-    cloud_revenue: float = _CLOUD,
-    debt_share: float = _DEBT,
-    cost_of_debt: float = _RD,
-    cost_of_equity: float = _RE,
-    tax_rate: float = _TAX,
-    asset_life: float | None = _LIFE,
-    asset_mix: str | None = _MIX,
-    build_years: int = _BUILD,
-    capex_weights: str | None = _WEIGHTS,
-    guarantee: bool = _GUARANTEE,
-    treasury_rate: float = _TREASURY,
-    guarantee_spread: float = _SPREAD,
-    claimed_equity_return: float | None = _CLAIMED,
-    recipe: str | None = _RECIPE,
-    recipes_file: Path | None = _RECIPES_FILE,
-    set_: list[str] | None = _SET,
+    *,
     format: str = _FORMAT,
+    **options: Any,
 ) -> None:
     """The hurdle against AI revenue in the dataset, and the years to close the gap."""
     fmt = parse_format(format).value

@@ -68,6 +68,12 @@ DATASET_OPT = typer.Option(None, "--dataset", help="A dataset file or folder (de
 PROGRESS_OPT = typer.Option(
     None, "--progress/--no-progress", help="Progress bar on stderr (default: long runs, terminal)."
 )
+_RUN_STRESS_OPTIONS = ("runs", "seed", "executor", "address", "workers", "batch_size", "progress")
+
+
+def _run_stress_options(ctx: typer.Context) -> dict[str, Any]:
+    """The command's options that are keywords of :func:`run_stress`, as given."""
+    return {k: v for k, v in ctx.params.items() if k in _RUN_STRESS_OPTIONS}
 
 
 def _ledger(path: Path | None) -> Ledger:
@@ -148,6 +154,7 @@ def _print_result(result: StressResult, run_id: str | None) -> None:
 
 @stress_app.command("run")
 def stress_run(
+    ctx: typer.Context,
     scenario: str = typer.Argument(..., help="A built-in scenario (see 'stress list') or a file."),
     runs: int = RUNS_OPT,
     seed: int | None = SEED_OPT,
@@ -163,17 +170,7 @@ def stress_run(
     """Run a stress scenario: defaults, losses by layer, timeline (and distributions)."""
     out = parse_format(fmt)
     ledger = _ledger(dataset)
-    result = run_stress(
-        scenario,
-        ledger,
-        runs=runs,
-        seed=seed,
-        executor=executor,
-        address=address,
-        workers=workers,
-        batch_size=batch_size,
-        progress=progress,
-    )
+    result = run_stress(scenario, ledger, **_run_stress_options(ctx))
     run_id = result.save(ledger) if save else None
     if out is OutputFormat.json:
         data = result.to_dict()
@@ -186,6 +183,7 @@ def stress_run(
 
 @stress_app.command("compare")
 def stress_compare(
+    ctx: typer.Context,
     scenarios: list[str] = typer.Argument(..., help="Two or more scenarios (names or files)."),
     runs: int = RUNS_OPT,
     seed: int | None = SEED_OPT,
@@ -200,23 +198,12 @@ def stress_compare(
     """Run scenarios with the same runs and seed and print them side by side."""
     out = parse_format(fmt)
     ledger = _ledger(dataset)
-    if seed is None and runs > 1:
+    options = _run_stress_options(ctx)
+    if seed is None and runs > 1:  # one seed for all, so the scenarios share their draws
         import secrets
 
-        seed = secrets.randbits(63)
-    results = [
-        run_stress(
-            s,
-            ledger,
-            runs=runs,
-            seed=seed,
-            executor=executor,
-            address=address,
-            workers=workers,
-            progress=progress,
-        )
-        for s in scenarios
-    ]
+        options["seed"] = secrets.randbits(63)
+    results = [run_stress(s, ledger, **options) for s in scenarios]
     table = compare_scenarios(results)
     run_ids = {r.name: r.save(ledger) for r in results} if save else {}
     if out is OutputFormat.json:
