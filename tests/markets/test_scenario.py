@@ -233,6 +233,25 @@ def test_bad_liquidity_files_name_the_key(tmp_path: Path, text: str, match: str)
     assert str(p) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("selling:\n  holders:\n    etfs: {cash: abc}\n", "selling.holders.etfs.cash"),
+        ("selling:\n  assets:\n    saas: {depth: lots}\n", "selling.assets.saas.depth"),
+        ("ventures:\n  spv: {debt_share: lots}\n", "ventures.spv.debt_share"),
+    ],
+)
+def test_a_bad_value_is_named_once(tmp_path: Path, text: str, where: str) -> None:
+    """The file and the key appear once, not again around an engine's message."""
+    p = write(tmp_path, text)
+    loader = load_layers_scenario if text.startswith("ventures") else load_liquidity_scenario
+    with pytest.raises(InputError) as info:
+        loader(p)
+    assert str(info.value).startswith(f"{p}: {where}: must be a number, got '")
+    assert str(info.value).count(str(p)) == 1
+    assert info.value.field == where
+
+
 def test_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="scenario file not found"):
         load_liquidity_scenario(tmp_path / "missing.yaml")

@@ -68,6 +68,42 @@ def _changes_table(ids: tuple[str, ...], history: History, who: str, what: str) 
     )
 
 
+def _entity_table(
+    ids: tuple[str, ...],
+    n_scenarios: int,
+    columns: dict[str, Any],
+    default_round: IntArray | None = None,
+) -> pd.DataFrame:
+    """One row per (scenario, entity): ``columns`` (arrays broadcast to (S, N)) by row.
+
+    With ``default_round``, a last column of the round each entity defaulted in, missing
+    (``pd.NA``) for those that never did.
+    """
+    s, n = n_scenarios, len(ids)
+    table = pd.DataFrame(
+        {
+            "scenario": np.repeat(np.arange(s), n),
+            "entity": _categorical(ids, np.tile(np.arange(n), s)),
+            **{name: np.broadcast_to(v, (s, n)).ravel() for name, v in columns.items()},
+        }
+    )
+    if default_round is not None:
+        rnd = pd.array(default_round.ravel(), dtype="Int64")
+        rnd[default_round.ravel() == 0] = pd.NA
+        table["default_round"] = rnd
+    return table
+
+
+def _defaults_by_round(ids: tuple[str, ...], default_round: IntArray) -> pd.DataFrame:
+    """Who defaulted in which round: one row per (scenario, round, entity)."""
+    scen, ent = np.nonzero(default_round)
+    rnd = default_round[scen, ent]
+    order = np.lexsort((ent, rnd, scen))
+    return pd.DataFrame(
+        {"scenario": scen[order], "round": rnd[order], "entity": _categorical(ids, ent[order])}
+    )
+
+
 def _check_scenario(scenario: int, n: int) -> int:
     if not 0 <= scenario < n:
         raise InputError(f"scenario must be in 0..{n - 1}, got {scenario}", field="scenario")
@@ -145,43 +181,27 @@ class ClearingResult:
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per scenario and entity: what it owed, paid, received, lost, kept."""
-        s, n = self.paid.shape
-        owed = np.broadcast_to(self.owed, (s, n))
+        owed = np.broadcast_to(self.owed, self.paid.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             recovery = np.where(owed > 0, self.paid / np.where(owed > 0, owed, 1.0), 1.0)
-        rnd = pd.array(self.default_round.ravel(), dtype="Int64")
-        rnd[self.default_round.ravel() == 0] = pd.NA
-        return pd.DataFrame(
-            {
-                "scenario": np.repeat(np.arange(s), n),
-                "entity": _categorical(self.ids, np.tile(np.arange(n), s)),
-                "owed": owed.ravel(),
-                "paid": self.paid.ravel(),
-                "recovery": recovery.ravel(),
-                "external_assets": self.external_assets.ravel(),
-                "claims": np.broadcast_to(self.claims, (s, n)).ravel(),
-                "received": self.received.ravel(),
-                "loss": self.losses.ravel(),
-                "net_worth": self.net_worth.ravel(),
-                "equity": self.equity.ravel(),
-                "default": self.default.ravel(),
-                "default_round": rnd,
-            }
-        )
+        columns = {
+            "owed": owed,
+            "paid": self.paid,
+            "recovery": recovery,
+            "external_assets": self.external_assets,
+            "claims": self.claims,
+            "received": self.received,
+            "loss": self.losses,
+            "net_worth": self.net_worth,
+            "equity": self.equity,
+            "default": self.default,
+        }
+        return _entity_table(self.ids, self.n_scenarios, columns, self.default_round)
 
     @cached_property
     def defaults_by_round(self) -> pd.DataFrame:
         """Who defaulted in which round: one row per (scenario, round, entity)."""
-        scen, ent = np.nonzero(self.default_round)
-        rnd = self.default_round[scen, ent]
-        order = np.lexsort((ent, rnd, scen))
-        return pd.DataFrame(
-            {
-                "scenario": scen[order],
-                "round": rnd[order],
-                "entity": _categorical(self.ids, ent[order]),
-            }
-        )
+        return _defaults_by_round(self.ids, self.default_round)
 
     @cached_property
     def losses_by_round(self) -> pd.DataFrame:
@@ -288,33 +308,13 @@ class CascadeResult:
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per scenario and entity."""
-        s, n = self.default.shape
-        rnd = pd.array(self.default_round.ravel(), dtype="Int64")
-        rnd[self.default_round.ravel() == 0] = pd.NA
-        return pd.DataFrame(
-            {
-                "scenario": np.repeat(np.arange(s), n),
-                "entity": _categorical(self.ids, np.tile(np.arange(n), s)),
-                "capital": self.capital.ravel(),
-                "loss": self.loss.ravel(),
-                "default": self.default.ravel(),
-                "default_round": rnd,
-            }
-        )
+        columns = {"capital": self.capital, "loss": self.loss, "default": self.default}
+        return _entity_table(self.ids, self.n_scenarios, columns, self.default_round)
 
     @cached_property
     def defaults_by_round(self) -> pd.DataFrame:
         """Who defaulted in which round: one row per (scenario, round, entity)."""
-        scen, ent = np.nonzero(self.default_round)
-        rnd = self.default_round[scen, ent]
-        order = np.lexsort((ent, rnd, scen))
-        return pd.DataFrame(
-            {
-                "scenario": scen[order],
-                "round": rnd[order],
-                "entity": _categorical(self.ids, ent[order]),
-            }
-        )
+        return _defaults_by_round(self.ids, self.default_round)
 
     @cached_property
     def losses_by_round(self) -> pd.DataFrame:
@@ -367,17 +367,13 @@ class DebtRankResult:
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per scenario and entity: weight, initial and final stress."""
-        s, n = self.stress.shape
-        return pd.DataFrame(
-            {
-                "scenario": np.repeat(np.arange(s), n),
-                "entity": _categorical(self.ids, np.tile(np.arange(n), s)),
-                "weight": np.tile(self.weights, s),
-                "initial": self.initial.ravel(),
-                "stress": self.stress.ravel(),
-                "default": self.defaults.ravel(),
-            }
-        )
+        columns = {
+            "weight": self.weights,
+            "initial": self.initial,
+            "stress": self.stress,
+            "default": self.defaults,
+        }
+        return _entity_table(self.ids, self.n_scenarios, columns)
 
     @cached_property
     def stress_by_round(self) -> pd.DataFrame:
@@ -442,19 +438,8 @@ class FireSaleResult:
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per scenario and entity: equity, sales, default."""
-        s, n = self.equity.shape
-        rnd = pd.array(self.default_round.ravel(), dtype="Int64")
-        rnd[self.default_round.ravel() == 0] = pd.NA
-        return pd.DataFrame(
-            {
-                "scenario": np.repeat(np.arange(s), n),
-                "entity": _categorical(self.ids, np.tile(np.arange(n), s)),
-                "equity": self.equity.ravel(),
-                "sold": self.sold.ravel(),
-                "default": self.default.ravel(),
-                "default_round": rnd,
-            }
-        )
+        columns = {"equity": self.equity, "sold": self.sold, "default": self.default}
+        return _entity_table(self.ids, self.n_scenarios, columns, self.default_round)
 
     @cached_property
     def prices_by_round(self) -> pd.DataFrame:

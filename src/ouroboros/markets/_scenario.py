@@ -15,11 +15,12 @@ import copy
 import difflib
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -304,6 +305,9 @@ def _load_tree(
 # --------------------------------------------------------------------------- typed values
 
 
+_T = TypeVar("_T")
+
+
 class _Ctx:
     """Turns raw YAML values into typed ones, recording provenance and naming errors."""
 
@@ -406,6 +410,36 @@ class _Ctx:
         return InputError(
             f"{self.file}: {path}: {msg}", field=f"{path}.{exc.field}" if exc.field else path
         )
+
+    def fields_of(
+        self, path: str, record: Mapping[str, Any], *required: str, hint: str = "is required"
+    ) -> dict[str, Any]:
+        """The record's parameters; an error naming the first ``required`` one missing."""
+        f = _fields(record)
+        for k in required:
+            if k not in f:
+                raise self.err(f"{path}.{k}", hint)
+        return f
+
+    def each(
+        self,
+        convert: Callable[[Any, str, Mapping[str, Any]], Any],
+        fields: Mapping[str, Any],
+        path: str,
+        record: Mapping[str, Any],
+        keys: Sequence[str],
+    ) -> dict[str, Any]:
+        """``convert`` each of ``keys`` that ``fields`` gives (``path.key`` names it)."""
+        return {k: convert(fields[k], f"{path}.{k}", record) for k in keys if k in fields}
+
+    def build(
+        self, make: Callable[..., _T], path: str, name: str, record: Mapping[str, Any], **kw: Any
+    ) -> _T:
+        """``make`` the named record (labelled as the file says); its errors name ``path``."""
+        try:
+            return make(name=name, label=str(record.get("label") or name), **kw)
+        except InputError as exc:
+            raise self.wrap(path, exc) from None
 
 
 def _text(v: Any) -> str | None:
@@ -598,21 +632,11 @@ def load_liquidity_scenario(path: str | os.PathLike[str] | None = None) -> Liqui
         if "shock" in rec and _unwrapped(rec["shock"]) is not None:
             shock = ctx.req_num(rec["shock"], f"{p}.shock", rec)
             explicit.add(str(name))
-        try:
-            s_assets.append(
-                MarketAsset(
-                    name=str(name),
-                    depth=ctx.req_num(rec["depth"], f"{p}.depth", rec),
-                    shock=shock,
-                    impact=cast(
-                        Any,
-                        ctx.str_(rec["impact"], f"{p}.impact", rec) if "impact" in rec else impact,
-                    ),
-                    label=str(rec.get("label") or name),
-                )
-            )
-        except InputError as exc:
-            raise ctx.wrap(p, exc) from None
+        depth = ctx.req_num(rec["depth"], f"{p}.depth", rec)
+        own_impact = ctx.str_(rec["impact"], f"{p}.impact", rec) if "impact" in rec else impact
+        s_assets.append(
+            ctx.build(MarketAsset, p, str(name), rec, depth=depth, shock=shock, impact=own_impact)
+        )
         s_classes[str(name)] = ac_name
     holders = []
     for name, rec in (sell.get("holders") or {}).items():
@@ -673,13 +697,13 @@ def _unwrapped(node: Any) -> Any:
 
 def _asset_class(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> AssetClass:
     p = f"asset_classes.{name}"
-    f = _fields(rec)
-    if "kind" not in f:
-        raise ctx.err(f"{p}.kind", "is required (gordon, bond or cash_flows)")
+    f = ctx.fields_of(p, rec, "kind", hint="is required (gordon, bond or cash_flows)")
     kw: dict[str, Any] = {"kind": ctx.str_(f["kind"], f"{p}.kind", rec)}
-    for k in ("risk_premium", "growth", "coupon", "maturity", "terminal_growth", "rate_beta"):
-        if k in f:
-            kw[k] = ctx.num(f[k], f"{p}.{k}", rec, optional=True)
+    optional = partial(ctx.num, optional=True)
+    kw |= ctx.each(
+        optional, f, p, rec,
+        ("risk_premium", "growth", "coupon", "maturity", "terminal_growth", "rate_beta"),
+    )  # fmt: skip
     if kw.get("risk_premium") is None:
         kw.pop("risk_premium", None)
     if kw.get("rate_beta") is None:
@@ -688,23 +712,13 @@ def _asset_class(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> AssetClass:
         kw["frequency"] = ctx.int_(f["frequency"], f"{p}.frequency", rec)
     if "cash_flows" in f:
         kw["cash_flows"] = tuple(ctx.nums(f["cash_flows"], f"{p}.cash_flows", None, rec))
-    try:
-        return AssetClass(
-            name=name,
-            label=str(rec.get("label") or name),
-            meta={k: rec[k] for k in ("source", "assumption") if k in rec},
-            **kw,
-        )
-    except InputError as exc:
-        raise ctx.wrap(p, exc) from None
+    meta = {k: rec[k] for k in ("source", "assumption") if k in rec}
+    return ctx.build(AssetClass, p, name, rec, meta=meta, **kw)
 
 
 def _holder(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> Holder:
     p = f"selling.holders.{name}"
-    f = _fields(rec)
-    for k in ("cash", "commitment"):
-        if k not in f:
-            raise ctx.err(f"{p}.{k}", "is required")
+    f = ctx.fields_of(p, rec, "cash", "commitment")
     port_raw = _unwrapped(f.get("portfolio", []))
     if not isinstance(port_raw, list):
         raise ctx.err(
@@ -726,25 +740,14 @@ def _holder(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> Holder:
                 ctx.req_num(item["amount"], f"{ip}.amount", rec),
             )
         )
-    try:
-        return Holder(
-            name=name,
-            cash=ctx.req_num(f["cash"], f"{p}.cash", rec),
-            commitment=ctx.req_num(f["commitment"], f"{p}.commitment", rec),
-            portfolio=tuple(positions),
-            redemption_per_loss=ctx.req_num(
-                f.get("redemption_per_loss", 0.0), f"{p}.redemption_per_loss", rec
-            ),
-            sell_order=cast(
-                Any,
-                ctx.str_(f["sell_order"], f"{p}.sell_order", rec)
-                if "sell_order" in f
-                else "conviction",
-            ),
-            label=str(rec.get("label") or name),
-        )
-    except InputError as exc:
-        raise ctx.wrap(p, exc) from None
+    kw = ctx.each(ctx.req_num, f, p, rec, ("cash", "commitment"))
+    kw["redemption_per_loss"] = ctx.req_num(
+        f.get("redemption_per_loss", 0.0), f"{p}.redemption_per_loss", rec
+    )
+    kw["sell_order"] = (
+        ctx.str_(f["sell_order"], f"{p}.sell_order", rec) if "sell_order" in f else "conviction"
+    )
+    return ctx.build(Holder, p, name, rec, portfolio=tuple(positions), **kw)
 
 
 @dataclass(frozen=True)
@@ -898,84 +901,11 @@ def load_layers_scenario(path: str | os.PathLike[str] | None = None) -> LayersSc
     """
     tree, file = _load_tree("layers", path, LAYERS_SCHEMA)
     ctx = _Ctx(file)
-    ventures = []
-    for name, rec in (tree.get("ventures") or {}).items():
-        p = f"ventures.{name}"
-        f = _fields(rec)
-        if "tenor" not in f:
-            raise ctx.err(f"{p}.tenor", "is required")
-        kw: dict[str, Any] = {}
-        for k in ("tenor", "contract_years"):
-            if k in f:
-                kw[k] = ctx.int_(f[k], f"{p}.{k}", rec)
-        if "walk_year" in f:
-            kw["walk_year"] = ctx.int_(f["walk_year"], f"{p}.walk_year", rec, optional=True)
-        for k in ("floating", "amortizing"):
-            if k in f:
-                kw[k] = ctx.bool_(f[k], f"{p}.{k}", rec)
-        for k in (
-            "debt_share",
-            "debt_rate",
-            "contract_yield",
-            "contracted_share",
-            "guarantee",
-            "market_yield",
-            "exit_multiple",
-            "residual_value",
-        ):
-            if k in f:
-                kw[k] = ctx.req_num(f[k], f"{p}.{k}", rec)
-        try:
-            ventures.append(Venture(name=str(name), label=str(rec.get("label") or name), **kw))
-        except InputError as exc:
-            raise ctx.wrap(p, exc) from None
-    layers = []
-    for name, rec in (tree.get("layers") or {}).items():
-        p = f"layers.{name}"
-        f = _fields(rec)
-        if "kind" not in f:
-            raise ctx.err(f"{p}.kind", "is required (equity, debt, levered_fund or portfolio)")
-        kw = {"kind": ctx.str_(f["kind"], f"{p}.kind", rec)}
-        for k in ("venture", "underlying"):
-            if k in f:
-                kw[k] = ctx.str_(f[k], f"{p}.{k}", rec)
-        for k in ("leverage", "borrow_rate", "fee"):
-            if k in f:
-                kw[k] = ctx.req_num(f[k], f"{p}.{k}", rec)
-        if "weights" in f:
-            w = ctx.raw(f["weights"], f"{p}.weights", rec)
-            if not isinstance(w, Mapping) or not w:
-                raise ctx.err(f"{p}.weights", "must be a mapping of layer: weight")
-            weights = {}
-            for lk, lv in w.items():
-                if isinstance(lv, bool) or not isinstance(lv, int | float):
-                    raise ctx.err(f"{p}.weights.{lk}", f"must be a number, got {lv!r}")
-                weights[str(lk)] = float(lv)
-            kw["weights"] = weights
-        try:
-            layers.append(Layer(name=str(name), label=str(rec.get("label") or name), **kw))
-        except InputError as exc:
-            raise ctx.wrap(p, exc) from None
-    scenarios = []
-    for name, rec in (tree.get("scenarios") or {}).items():
-        p = f"scenarios.{name}"
-        f = _fields(rec)
-        if "years_to_scale" not in f:
-            raise ctx.err(f"{p}.years_to_scale", "is required")
-        kw = {"years_to_scale": ctx.req_num(f["years_to_scale"], f"{p}.years_to_scale", rec)}
-        for k in ("productivity", "rate_shift"):
-            if k in f:
-                kw[k] = ctx.req_num(f[k], f"{p}.{k}", rec)
-        if "strategic_default" in f:
-            kw["strategic_default"] = ctx.bool_(
-                f["strategic_default"], f"{p}.strategic_default", rec
-            )
-        try:
-            scenarios.append(
-                PayoffScenario(name=str(name), label=str(rec.get("label") or name), **kw)
-            )
-        except InputError as exc:
-            raise ctx.wrap(p, exc) from None
+    ventures = [_venture(ctx, str(n), rec) for n, rec in (tree.get("ventures") or {}).items()]
+    layers = [_layer(ctx, str(n), rec) for n, rec in (tree.get("layers") or {}).items()]
+    scenarios = [
+        _payoff_scenario(ctx, str(n), rec) for n, rec in (tree.get("scenarios") or {}).items()
+    ]
     if not layers:
         raise ctx.err("layers", "at least one layer is needed")
     if not scenarios:
@@ -993,6 +923,46 @@ def load_layers_scenario(path: str | os.PathLike[str] | None = None) -> LayersSc
     )
     run_layers(sc)  # check cross-references now, so errors name the file
     return sc
+
+
+def _venture(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> Venture:
+    p = f"ventures.{name}"
+    f = ctx.fields_of(p, rec, "tenor")
+    kw = ctx.each(ctx.int_, f, p, rec, ("tenor", "contract_years"))
+    kw |= ctx.each(partial(ctx.int_, optional=True), f, p, rec, ("walk_year",))
+    kw |= ctx.each(ctx.bool_, f, p, rec, ("floating", "amortizing"))
+    kw |= ctx.each(
+        ctx.req_num, f, p, rec,
+        ("debt_share", "debt_rate", "contract_yield", "contracted_share", "guarantee",
+         "market_yield", "exit_multiple", "residual_value"),
+    )  # fmt: skip
+    return ctx.build(Venture, p, name, rec, **kw)
+
+
+def _layer(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> Layer:
+    p = f"layers.{name}"
+    f = ctx.fields_of(p, rec, "kind", hint="is required (equity, debt, levered_fund or portfolio)")
+    kw = ctx.each(ctx.str_, f, p, rec, ("kind", "venture", "underlying"))
+    kw |= ctx.each(ctx.req_num, f, p, rec, ("leverage", "borrow_rate", "fee"))
+    if "weights" in f:
+        w = ctx.raw(f["weights"], f"{p}.weights", rec)
+        if not isinstance(w, Mapping) or not w:
+            raise ctx.err(f"{p}.weights", "must be a mapping of layer: weight")
+        weights = {}
+        for lk, lv in w.items():
+            if isinstance(lv, bool) or not isinstance(lv, int | float):
+                raise ctx.err(f"{p}.weights.{lk}", f"must be a number, got {lv!r}")
+            weights[str(lk)] = float(lv)
+        kw["weights"] = weights
+    return ctx.build(Layer, p, name, rec, **kw)
+
+
+def _payoff_scenario(ctx: _Ctx, name: str, rec: Mapping[str, Any]) -> PayoffScenario:
+    p = f"scenarios.{name}"
+    f = ctx.fields_of(p, rec, "years_to_scale")
+    kw = ctx.each(ctx.req_num, f, p, rec, ("years_to_scale", "productivity", "rate_shift"))
+    kw |= ctx.each(ctx.bool_, f, p, rec, ("strategic_default",))
+    return ctx.build(PayoffScenario, p, name, rec, **kw)
 
 
 def run_layers(scenario: LayersScenario | None = None) -> LayerResult:
