@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -47,6 +47,7 @@ def _network(
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 9), k=st.integers(1, 3))
+@example(seed=1697, n=9, k=3)
 def test_clearing_matches_elsinger(seed: int, n: int, k: int) -> None:
     layers, e, ext, theta = _network(seed, n, k)
     ref = elsinger(layers, e, list(ext), cross_holdings=theta)
@@ -56,15 +57,17 @@ def test_clearing_matches_elsinger(seed: int, n: int, k: int) -> None:
     assert (got.default[0] == ref.default[0]).all()
     assert_allclose(got.equity[0], ref.equity[0], rtol=1e-7, atol=1e-7)
     assert_allclose(got.pay.sum(), ref.paid_network[0].sum(), rtol=1e-7, atol=1e-7)
-    # per class and debtor
+    # per class and debtor; both solvers stop on a step below ~1e-10 of the largest value,
+    # and with cross-holdings near 0.9 the error is ~10x the last step (seed 1697, n=9, k=3:
+    # 1.8e-8 apart), so the same 1e-7 as above, not tighter
     for c in range(k):
         for i in range(n):
             mine = (lay == c) & (deb == i)
             assert_allclose(
                 got.pay[0, mine].sum() + got.ext_paid[0, c, i],
                 ref.paid_by_layer[0, c, i],
-                rtol=1e-8,
-                atol=1e-8,
+                rtol=1e-7,
+                atol=1e-7,
             )
 
 
