@@ -5,16 +5,21 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _toy import toy_data
 from ouroboros.errors import StoreError, StoreLockedError
 from ouroboros.model import Ledger
 from ouroboros.store import Store
+from ouroboros.store._duckdb import decode_table, encode_table
 
 
 def test_versions_and_reload(tmp_path: Path, toy: Ledger) -> None:
@@ -129,3 +134,68 @@ def test_not_a_store(tmp_path: Path) -> None:
         Store(bad).list_datasets()
     with pytest.raises(StoreError, match="no store"):
         Store(tmp_path / "absent.duckdb").load_dataset("x")
+
+
+def test_threads_of_one_process_read_while_another_writes(tmp_path: Path, toy: Ledger) -> None:
+    # DuckDB refuses a read-only and a read-write connection to one file in one process
+    # ("different configuration"); the web server reads the store while its worker saves
+    store = Store(tmp_path / "s.duckdb")
+    store.import_dataset(toy)
+    table = pd.DataFrame({"run": np.arange(20_000), "loss": np.linspace(0.0, 1.0, 20_000)})
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        try:
+            for k in range(15):
+                store.save_run("stress", {"k": k}, {"losses": table}, seed=k)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                store.list_datasets()
+                store.list_runs()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(store.list_runs("stress")) == 15
+    assert (
+        store.load_run(store.list_runs("stress")["run_id"].iloc[0]).tables["losses"].equals(table)
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    x=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=30),
+    seed=st.integers(0, 2**31),
+)
+def test_result_tables_read_back_bit_for_bit(x: list[float], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    df = pd.DataFrame(
+        {
+            "x": np.array(x, dtype=float),
+            "n": rng.integers(-(2**62), 2**62, n),
+            "ok": rng.random(n) < 0.5,
+            "who": [f"e{k}" if k % 3 else None for k in range(n)],
+            "when": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 9000, n), "D"),
+        }
+    )
+    back = decode_table(encode_table(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+
+
+def test_tables_stored_by_older_versions_still_load(tmp_path: Path) -> None:
+    df = pd.DataFrame({"entity": ["a", "b"], "loss": [1.25, 0.5]})
+    old = df.to_json(orient="table", date_format="iso")  # what 0.1 wrote
+    pd.testing.assert_frame_equal(decode_table(old), df)

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -108,6 +109,80 @@ class Run:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+_FILE_LOCKS: dict[Path, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: Path) -> threading.RLock:
+    """The one lock of a store file in this process.
+
+    DuckDB keeps one database instance per file and process and refuses a read-only and a
+    read-write connection to the same file at the same time ("different configuration"),
+    so a web server's threads (pages reading, the run worker writing) take turns: every
+    connection of this module is opened and closed under this lock. Other processes are
+    kept out by DuckDB's own file lock (see :meth:`Store._connect`).
+    """
+    key = path.resolve()
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
+
+
+_TABLE_FORMAT = "ouroboros-table-1"
+
+
+def encode_table(df: pd.DataFrame) -> str:
+    """A result table as JSON that reads back exactly (:func:`decode_table`).
+
+    pandas' own JSON keeps 10 significant digits of a float by default (15 at most);
+    Python's ``json`` writes the shortest text that reads back to the same double, so
+    amounts survive the store bit for bit. Columns keep their dtype; NaN and infinities are
+    kept; dates and times are written in ISO 8601. The index is not kept (result tables are
+    tidy, one row per record).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [0.1 + 0.2, float("nan")], "n": [1, 2], "s": ["a", None]})
+    >>> back = decode_table(encode_table(df))
+    >>> back.equals(df), bool(back["x"].iloc[0] == 0.1 + 0.2)
+    (True, True)
+    """
+    columns = []
+    for name in df.columns:
+        col = df[name]
+        kind = col.dtype.kind
+        if kind == "M":
+            values: list[Any] = [None if pd.isna(v) else v.isoformat() for v in col]
+        elif kind in "iufb":
+            values = col.tolist()
+        else:
+            values = [None if _missing(v) else v for v in col.tolist()]
+        columns.append({"name": str(name), "dtype": str(col.dtype), "values": values})
+    return json.dumps({"format": _TABLE_FORMAT, "columns": columns}, default=str)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers
+        return False
+
+
+def decode_table(text: str) -> pd.DataFrame:
+    """The table :func:`encode_table` wrote (or one written by pandas' ``to_json(orient=
+    "table")``, the format of stores made before version 0.2)."""
+    data = json.loads(text)
+    if data.get("format") != _TABLE_FORMAT:
+        return pd.read_json(io.StringIO(text), orient="table")
+    out: dict[str, Any] = {}
+    for col in data["columns"]:
+        dtype = col["dtype"]
+        if dtype.startswith("datetime64"):
+            out[col["name"]] = pd.to_datetime(pd.Series(col["values"], dtype=object))
+        else:
+            out[col["name"]] = pd.Series(col["values"], dtype=dtype)
+    return pd.DataFrame(out)
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -170,6 +245,10 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection inside one transaction: committed on success, rolled back on error."""
+        with _file_lock(self.path):
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._connect(read_only=False)
         try:
             con.execute(_SCHEMA)
@@ -187,6 +266,10 @@ class Store:
 
     @contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with _file_lock(self.path):
+            yield from self._read()
+
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._connect(read_only=True)
         try:
             yield con
@@ -332,7 +415,7 @@ class Store:
             for tname, df in tables.items():
                 con.execute(
                     "INSERT INTO run_tables VALUES (?, ?, ?)",
-                    [run_id, tname, df.to_json(orient="table", date_format="iso")],
+                    [run_id, tname, encode_table(df)],
                 )
         return run_id
 
@@ -370,5 +453,5 @@ class Store:
             seed=row[4],
             dataset=row[5],
             dataset_version=row[6],
-            tables={n: pd.read_json(io.StringIO(t), orient="table") for n, t in tabs},
+            tables={n: decode_table(t) for n, t in tabs},
         )
