@@ -7,12 +7,19 @@ and from the record shown beside it, not copied from a run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from ouroboros._problems import (
     ProblemCollector,
@@ -22,6 +29,7 @@ from ouroboros._problems import (
     record_and_field,
     show_value,
     translate_errors,
+    value_errors,
 )
 from ouroboros._yamldoc import parse_yaml
 from ouroboros.deals import DealSpec, LeaseAsset, TrancheSpec
@@ -232,6 +240,63 @@ def test_collector_finds_records_in_the_data_and_sorts_by_line() -> None:
         Problem("d.yaml", 3, "r", "f", "given"),
         Problem("d.yaml", 4, "x", "rent.deep", "early"),
         Problem("d.yaml", 9, None, "name", "late"),
+    ]
+
+
+class _Spread(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float = Field(allow_inf_nan=False)
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> _Spread:
+        if self.high <= self.low:
+            raise value_errors(
+                "_Spread",
+                [
+                    (("low",), f"must be below high ({self.high:g})", self.low),
+                    (("high",), f"must exceed low ({self.low:g})", self.high),
+                ],
+            )
+        return self
+
+
+def _spread(value: Any) -> Any:
+    return _Spread.model_validate(value) if isinstance(value, dict) else value
+
+
+class _Knob(BaseModel):
+    # a number or a model, the model validated by a validator that re-raises its errors
+    level: Annotated[float | _Spread, BeforeValidator(_spread)]
+
+
+def test_errors_a_validator_re_raises_land_on_the_fields_of_the_union_s_model() -> None:
+    assert translated(_Knob, {"level": {"low": 3, "high": 1}}) == {
+        "level.low": "must be below high (1)",
+        "level.high": "must exceed low (3)",
+    }
+    # the union's one model lists the keys a mapping may have
+    assert translated(_Knob, {"level": {"low": float("inf"), "high": 1, "hihg": 2}}) == {
+        "level.low": "must be a finite number, got inf",
+        "level.hihg": "unknown field (did you mean 'high'?); expected one of low, high",
+    }
+    assert field_names(_Knob, ("level",)) == ["low", "high"]
+    # text is neither member: pydantic labels its two errors 'float' and '_Spread', which
+    # are the union's members, not keys of the data
+    assert set(translated(_Knob, {"level": "lots"})) == {"level"}
+
+
+def test_collector_prefixes_the_field_of_a_part_of_a_record() -> None:
+    col = ProblemCollector(
+        "reg.yaml", {("items", "0", "fetch"): 3, ("items", "0", "fetch", "low"): 4}
+    )
+    col.validate(_Spread, {"low": 2, "high": 1}, at=("items", "0", "fetch"), record="a",
+                 field="fetch")  # fmt: skip
+    col.validate(_Spread, "soon", at=("items", "1", "fetch"), record="b", field="fetch")
+    assert col.problems == [
+        Problem("reg.yaml", 4, "a", "fetch.low", "must be below high (1)"),
+        Problem("reg.yaml", 3, "a", "fetch.high", "must exceed low (2)"),  # no line: its parent's
+        Problem("reg.yaml", None, "b", "fetch", "expected a mapping of fields, got 'soon'"),
     ]
 
 

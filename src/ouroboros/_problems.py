@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 from ouroboros._yamldoc import YamlDoc
 from ouroboros.errors import DatasetError, Problem
@@ -35,6 +35,7 @@ __all__ = [
     "record_and_field",
     "show_value",
     "translate_errors",
+    "value_errors",
 ]
 
 Path_ = tuple[str, ...]
@@ -105,6 +106,8 @@ def error_message(err: ErrorDetails) -> str:
         return f"must be a number, got {got}"
     if kind == "int_from_float":
         return f"must be a whole number, got {got}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {got}"
     if kind in ("literal_error", "enum"):
         return f"got {got}; expected one of {ctx.get('expected', '')}"
     if kind == "union_tag_invalid":
@@ -176,6 +179,15 @@ def _member(union: Any, label: str, disc: str | None) -> Any:
     return None
 
 
+def _only_model(tp: Any) -> Any:
+    """The one model among the members of a union (``float | Distribution``), else ``tp``."""
+    if _is_union(tp):
+        models = [m for m in (_plain(a)[0] for a in get_args(tp)) if _is_model(m)]
+        if len(models) == 1:
+            return models[0]
+    return tp
+
+
 def _field(model: type[BaseModel], key: str) -> tuple[str, FieldInfo] | None:
     """The field of ``model`` named or aliased ``key``: (its key in a file, its info)."""
     for name, info in model.model_fields.items():
@@ -200,10 +212,17 @@ def _walk(model: type[BaseModel], loc: Sequence[str | int], data: Any) -> tuple[
     path: list[str] = []
     for part in loc:
         tp, disc = _plain(tp, disc)
-        if _is_union(tp):  # the part is the label of the member that was tried
-            tp, disc = _member(tp, str(part), disc), None
-            continue
         key = str(part)
+        if _is_union(tp):
+            member = _member(tp, key, disc)
+            model = _only_model(tp)
+            keyed = _is_model(model) and (
+                _field(model, key) is not None or (isinstance(node, Mapping) and key in node)
+            )
+            if member is not None or not keyed:  # the label of the member that was tried
+                tp, disc = member, None
+                continue
+            tp = model  # errors a validator re-raised from the union's one model
         origin, args = get_origin(tp), get_args(tp)
         if _is_model(tp) and (found := _field(tp, key)) is not None:
             file_key, info = found
@@ -221,7 +240,7 @@ def _walk(model: type[BaseModel], loc: Sequence[str | int], data: Any) -> tuple[
             tp = None
         path.append(key)
         node = _child(node, part)
-    return tuple(path), _plain(tp)[0]
+    return tuple(path), _only_model(_plain(tp)[0])
 
 
 def field_names(model: type[BaseModel], loc: Sequence[str | int]) -> list[str] | None:
@@ -316,6 +335,50 @@ def translate_errors(
                 path, msg = (*path, named[0]), rest
         out.append((path, msg))
     return out
+
+
+def value_errors(title: str, errors: Sequence[tuple[Path_, str, Any]]) -> ValidationError:
+    """A :class:`~pydantic.ValidationError` holding several located problems at once.
+
+    For a validator that finds more than one thing wrong: raised from a model or field
+    validator, pydantic places each error at its location below the value being
+    validated, so :func:`translate_errors` reports each one on its own field.
+
+    Parameters
+    ----------
+    title : str
+        The model's name (pydantic's title for the error).
+    errors : sequence of (path, message, input)
+        Where each problem is (relative to the value validated), what is wrong, and the
+        value found there.
+
+    Examples
+    --------
+    >>> from pydantic import BaseModel, model_validator
+    >>> class Band(BaseModel):
+    ...     low: float
+    ...     high: float
+    ...     @model_validator(mode="after")
+    ...     def _order(self) -> "Band":
+    ...         if self.low > self.high:
+    ...             raise value_errors("Band", [
+    ...                 (("low",), f"must not exceed high ({self.high:g})", self.low),
+    ...                 (("high",), f"must not be below low ({self.low:g})", self.high),
+    ...             ])
+    ...         return self
+    >>> try:
+    ...     Band(low=3, high=1)
+    ... except ValidationError as exc:
+    ...     translate_errors(exc, Band)
+    [(('low',), 'must not exceed high (1)'), (('high',), 'must not be below low (3)')]
+    """
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type="value_error", loc=path, input=value, ctx={"error": message})
+            for path, message, value in errors
+        ],
+    )
 
 
 # ---------------------------------------------------------------------- located problems
@@ -424,25 +487,35 @@ class ProblemCollector:
         self.problems.append(Problem(self.file_of(path), self.line(path), record, field, message))
 
     def validate(
-        self, model: type[_M], raw: Any, *, at: Path_ = (), record: str | None = None
+        self,
+        model: type[_M],
+        raw: Any,
+        *,
+        at: Path_ = (),
+        record: str | None = None,
+        field: str | None = None,
     ) -> _M | None:
         """``model.model_validate(raw)``, or None with every problem recorded.
 
         ``raw`` sits at path ``at`` of the document; its problems name ``record`` and
         their field within it (or the record found in ``data``, when it was given).
+        ``field`` is the field of ``record`` that ``raw`` is, if ``raw`` is not the whole
+        record: the fields of its problems start with it (``fetch.series``).
         """
         if not isinstance(raw, Mapping):
-            self.add(at, f"expected a mapping of fields, got {show_value(raw)}", record=record)
+            message = f"expected a mapping of fields, got {show_value(raw)}"
+            self.add(at, message, record=record, field=field)
             return None
         try:
             return model.model_validate(raw)
         except ValidationError as exc:
+            head = (field,) if field else ()
             for path, message in translate_errors(exc, model, raw):
                 where = (*at, *path)
                 if self.data is not None:
                     self.add(where, message)
                 else:
-                    self.add(where, message, record=record, field=".".join(path) or None)
+                    self.add(where, message, record=record, field=".".join((*head, *path)) or None)
             return None
 
     def raise_if_any(self) -> None:

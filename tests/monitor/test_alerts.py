@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ouroboros.errors import DatasetError
+from ouroboros.errors import DatasetError, Problem
 from ouroboros.monitor import bundled_history, evaluate_alerts, load_rules, thermometer
 
 
@@ -80,10 +80,53 @@ rules:
     assert got[0] == f"{f}:2: a: target: unknown indicator 'nope'"
     assert got[1].startswith(f"{f}:3: b: target: unknown gauge 'bubble'")
     assert got[2] == f"{f}:4: c: give exactly one of status, above, below, at_least"
-    assert got[3].startswith(f"{f}:5: d: status: Input should be 'amber' or 'red'")
+    assert got[3] == f"{f}:5: d: status: got 'purple'; expected one of 'amber' or 'red'"
     assert got[4] == f"{f}:6: e: when: indicator needs a target"
     assert got[5] == f"{f}:7: f: at_least goes with when: gauges_in_red, and only with it"
-    assert got[6] == f"{f}:8: g: colour: unknown field"
+    assert got[6] == (
+        f"{f}:8: g: colour: unknown field; expected one of id, when, target, status, above, "
+        "below, at_least, trigger, message"
+    )
+
+
+def test_every_problem_of_a_rule_file_is_located(tmp_path: Path) -> None:
+    p = rules(
+        tmp_path,
+        """\
+rules:
+  - id: hot
+    when: indicator
+    target: oracle_cds_5y
+    above: lots
+  - id: red
+    when: composite
+    status: red
+  - id: red
+    when: gauge
+    target: neocloud
+    status: red
+  - when: gauges_in_red
+    at_least: 0
+    triger: cross
+ruls: []
+""",
+    )
+    with pytest.raises(DatasetError) as exc:
+        load_rules(p)
+    f = str(p)
+    # by hand: a rule without an id is named by its place (rules[3]); a missing field
+    # takes its rule's line; at_least is >= 1
+    assert exc.value.problems == [
+        Problem(f, 5, "hot", "above", "must be a number, got 'lots'"),
+        Problem(f, 9, "red", "id", "duplicated rule id (first at line 6)"),
+        Problem(f, 13, "rules[3]", "id", "required field is missing"),
+        Problem(f, 14, "rules[3]", "at_least", "must be >= 1, got 0"),
+        Problem(f, 15, "rules[3]", "triger", "unknown field (did you mean 'trigger'?); "
+                "expected one of id, when, target, status, above, below, at_least, trigger, "
+                "message"),
+        Problem(f, 16, None, "ruls", "unknown field (did you mean 'rules'?); expected one of "
+                "rules"),
+    ]  # fmt: skip
 
 
 def test_previous_value_for_gauges_is_the_previous_grid_date(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from ouroboros.errors import DatasetError, InputError
+from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.model import default_ledger
 from ouroboros.scenarios import (
     Distribution,
@@ -89,6 +89,46 @@ def test_negative_gw_and_probability_above_one(tmp_path: Path) -> None:
     assert "[0, 1]" in probs["market.shut_probability"].message
 
 
+def test_every_problem_of_a_distribution_is_located_on_its_field(tmp_path: Path) -> None:
+    p = _write(
+        tmp_path,
+        "name: wobbly\n"
+        "adoption:\n"
+        "  level:\n"
+        "    dist: triangular\n"
+        "    low: 50\n"
+        "    mode: 45\n"
+        "    high: 40\n"
+        "    sd: 3\n"
+        "  margin: {dist: uniform, low: 0.5, hgh: 0.8}\n"
+        "rates:\n"
+        "  shift:\n"
+        "    dist: normal\n"
+        "    mean: 0\n"
+        "    sd: -0.01\n"
+        "market:\n"
+        "  shut_probability: {mean: 0.1}\n",
+    )
+    with pytest.raises(DatasetError) as err:
+        load_scenario(p)
+    f = str(p)
+    # by hand: high 40 is below low 50 (line 7) and sd is not a triangular's (line 8); the
+    # misspelt 'hgh' (line 9) stops that distribution's other checks; Field(ge=0) on sd
+    # (line 14); no dist at all: the message lists the kinds, on the mapping's line (16)
+    assert err.value.problems == [
+        Problem(f, 7, "wobbly", "adoption.level.high", "must exceed low (50), got 40"),
+        Problem(f, 8, "wobbly", "adoption.level.sd",
+                "does not apply to a triangular distribution (it takes low, mode, high)"),
+        Problem(f, 9, "wobbly", "adoption.margin.hgh",
+                "unknown field (did you mean 'high'?); expected one of dist, mean, sd, median, "
+                "sigma, low, high, mode, a, b"),
+        Problem(f, 14, "wobbly", "rates.shift.sd", "must be >= 0, got -0.01"),
+        Problem(f, 16, "wobbly", "market.shut_probability.dist",
+                "required field is missing; expected one of normal, lognormal, uniform, "
+                "triangular, beta"),
+    ]  # fmt: skip
+
+
 def test_unknown_entities_are_located(tmp_path: Path) -> None:
     p = _write(
         tmp_path,
@@ -106,13 +146,37 @@ def test_unknown_entities_are_located(tmp_path: Path) -> None:
     assert "'openai'" in probs[1].message
 
 
+def _problems(data: dict[str, object]) -> list[str]:
+    with pytest.raises(DatasetError) as err:
+        scenario_from_data(data)
+    return [str(p) for p in err.value.problems]
+
+
 def test_bad_distributions_and_curves() -> None:
-    with pytest.raises(DatasetError, match="a triangular distribution needs"):
-        scenario_from_data({"name": "x", "adoption": {"level": {"dist": "triangular", "low": 1}}})
-    with pytest.raises(DatasetError, match=r"low .* must be below high"):
-        scenario_from_data(
-            {"name": "x", "adoption": {"level": {"dist": "uniform", "low": 5, "high": 1}}}
-        )
+    # every missing field of the kind is named on its own (a triangular needs low, mode, high)
+    assert _problems({"name": "x", "adoption": {"level": {"dist": "triangular", "low": 1}}}) == [
+        "<input>: x: adoption.level.mode: required field is missing (a triangular "
+        "distribution needs low, mode, high)",
+        "<input>: x: adoption.level.high: required field is missing (a triangular "
+        "distribution needs low, mode, high)",
+    ]
+    assert _problems(
+        {"name": "x", "adoption": {"level": {"dist": "uniform", "low": 5, "high": 1}}}
+    ) == ["<input>: x: adoption.level.high: must exceed low (5), got 1"]
+    # beta's high defaults to 1: a low above it is the field to fix
+    assert _problems(
+        {"name": "x", "rates": {"shift": {"dist": "beta", "a": 2, "b": 3, "low": 2}}}
+    ) == ["<input>: x: rates.shift.low: must be below high (1), got 2"]
+    assert _problems(
+        {"name": "x", "adoption": {"level": {"dist": "triangular", "low": 1, "mode": 5, "high": 3}}}
+    ) == ["<input>: x: adoption.level.mode: must lie in [low, high] = [1, 3], got 5"]
+    assert _problems({"name": "x", "rates": {"shift": {"dist": "gauss", "mean": 0}}}) == [
+        "<input>: x: rates.shift.dist: got 'gauss'; expected one of 'normal', 'lognormal', "
+        "'uniform', 'triangular' or 'beta'"
+    ]
+    assert _problems(
+        {"name": "x", "rates": {"shift": {"dist": "normal", "mean": 0, "sd": float("nan")}}}
+    ) == ["<input>: x: rates.shift.sd: must be a finite number, got nan"]
     with pytest.raises(DatasetError, match="curve keys must be years"):
         scenario_from_data({"name": "x", "rates": {"treasury": {"soon": 0.05}}})
     with pytest.raises(DatasetError, match="give years_to_scale or growth, not both"):

@@ -12,23 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.typing import ArrayLike, NDArray
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from ouroboros._problems import Path_, ProblemCollector, lines_by_path, show_value
+from ouroboros._yamldoc import parse_yaml, read_source
 from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.hurdle._expr import FUNCTIONS, Expression, ExpressionError, parse_expression
 from ouroboros.hurdle._result import (
     HEADLINE_KEYS,
-    RELATIONS,
     Check,
     Relation,
     Step,
@@ -51,15 +52,10 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+_M = TypeVar("_M", bound=BaseModel)
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RECIPE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-_TOP_KEYS = ("name", "title", "description", "source", "inputs", "steps", "outputs", "checks")
-_SOURCE_KEYS = ("title", "author", "publisher", "date", "url", "secondary", "note")
-_INPUT_KEYS = ("value", "unit", "label", "note")
-_STEP_KEYS = ("name", "label", "formula", "unit", "note")
-_CHECK_KEYS = ("label", "claim", "relation", "claimed", "implied", "tolerance", "note")
 
 
 # ---------------------------------------------------------------------------- data classes
@@ -281,48 +277,7 @@ class RecipeResult:
         return out
 
 
-# ---------------------------------------------------------------------------- YAML with lines
-
-
-class _LineDict(dict[str, Any]):
-    line: int | None = None
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loader that remembers each mapping's line and rejects duplicate keys."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    seen: set[Any] = set()
-    out = _LineDict()
-    out.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-        out[str(key)] = loader.construct_object(value_node, deep=True)
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line(obj: Any, default: int | None = None) -> int | None:
-    return getattr(obj, "line", default) if isinstance(obj, _LineDict) else default
-
-
-class _Problems:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-
-    def add(self, line: int | None, record: str | None, where: str | None, message: str) -> None:
-        self.items.append(Problem(self.file, line, record, where, message))
-
+# ---------------------------------------------------------------------------- validation
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 
@@ -338,270 +293,283 @@ def _number(x: Any) -> float | None:
     return None
 
 
-def _is_number(x: Any) -> bool:
-    return _number(x) is not None
+def _as_number(x: Any) -> Any:
+    n = _number(x)
+    if n is None:
+        raise ValueError(f"must be a finite number, got {show_value(x)}")
+    return x if isinstance(x, int | float) else n  # a bound's error shows what was written
 
 
-def _text(x: Any) -> str:
+def _as_text(x: Any) -> Any:
+    """A YAML scalar as text: a date as its ISO form, a number as written, null as ''."""
+    if x is None:
+        return ""
     if isinstance(x, dt.date):
         return x.isoformat()
-    return "" if x is None else str(x)
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return str(x)
+    return x  # text passes; a list, a mapping or a boolean fails as "a valid string"
 
 
-def _unknown_keys(
-    raw: Mapping[str, Any], allowed: Iterable[str], probs: _Problems, rec: str, where: str
-) -> None:
-    allowed = tuple(allowed)
-    for key in raw:
-        if key not in allowed:
-            probs.add(
-                _line(raw), rec, where, f"unknown key {key!r} (allowed: {', '.join(allowed)})"
-            )
+def _as_formula(x: Any) -> Any:
+    return repr(float(x)) if isinstance(x, int | float) and not isinstance(x, bool) else x
 
 
-def _parse_source(raw: Any, probs: _Problems, rec: str, line: int | None) -> RecipeSource:
-    if not isinstance(raw, Mapping):
-        probs.add(line, rec, "source", "source must be a mapping with at least a title")
-        return RecipeSource(title="?")
-    _unknown_keys(raw, _SOURCE_KEYS, probs, rec, "source")
-    title = _text(raw.get("title")).strip()
-    if not title:
-        probs.add(_line(raw, line), rec, "source.title", "the source needs a title")
-    secondary = raw.get("secondary") or []
-    if not isinstance(secondary, list):
-        probs.add(_line(raw, line), rec, "source.secondary", "must be a list of URLs or titles")
-        secondary = []
-
-    def opt(key: str) -> str | None:
-        v = raw.get(key)
-        return None if v is None else _text(v)
-
-    return RecipeSource(
-        title=title or "?",
-        author=opt("author"),
-        publisher=opt("publisher"),
-        date=opt("date"),
-        url=opt("url"),
-        secondary=tuple(_text(s) for s in secondary),
-        note=opt("note"),
-    )
+def _non_empty(x: str) -> str:
+    if not x.strip():
+        raise ValueError("must not be empty")
+    return x.strip()
 
 
-def _parse_inputs(raw: Any, probs: _Problems, rec: str, line: int | None) -> list[RecipeInput]:
-    if not isinstance(raw, Mapping) or not raw:
-        probs.add(line, rec, "inputs", "inputs must be a non-empty mapping of name: value")
-        return []
-    out: list[RecipeInput] = []
-    for name, spec in raw.items():
-        where = f"inputs.{name}"
-        iline = _line(spec, _line(raw, line))
-        if not _IDENT.match(name) or name in FUNCTIONS:
-            probs.add(iline, rec, where, f"{name!r} is not a usable name (letters, digits, _)")
-            continue
-        if _is_number(spec):
-            out.append(RecipeInput(name, cast(float, _number(spec)), line=iline))
-            continue
-        if not isinstance(spec, Mapping):
-            probs.add(
-                iline, rec, where, f"must be a number or a mapping with a value, got {spec!r}"
-            )
-            continue
-        _unknown_keys(spec, _INPUT_KEYS, probs, rec, where)
-        if "value" not in spec:
-            probs.add(iline, rec, where, "missing input value")
-            continue
-        if not _is_number(spec["value"]):
-            probs.add(
-                iline, rec, f"{where}.value", f"must be a finite number, got {spec['value']!r}"
-            )
-            continue
-        out.append(
-            RecipeInput(
-                name,
-                cast(float, _number(spec["value"])),
-                unit=_text(spec.get("unit")),
-                label=_text(spec.get("label")),
-                note=_text(spec.get("note")),
-                line=iline,
-            )
-        )
-    return out
+_Number = Annotated[float, BeforeValidator(_as_number)]
+_Text = Annotated[str, BeforeValidator(_as_text)]
+_Title = Annotated[str, BeforeValidator(_as_text), AfterValidator(_non_empty)]
+_Formula = Annotated[str, BeforeValidator(_as_formula), AfterValidator(_non_empty)]
 
 
-def _parse_formula(
-    text: Any, known: set[str], probs: _Problems, rec: str, where: str, line: int | None
-) -> Expression | None:
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        text = repr(float(text))
-    if not isinstance(text, str) or not text.strip():
-        probs.add(line, rec, where, "missing formula")
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _RecipeIn(_Strict):
+    name: _Text
+    title: _Title
+    description: _Text = ""
+    # checked part by part below, so that every problem of a recipe is found at once
+    source: Any
+    inputs: Any
+    steps: Any
+    outputs: Any = None
+    checks: Any = None
+
+
+class _SourceIn(_Strict):
+    title: _Title
+    author: _Text | None = None
+    publisher: _Text | None = None
+    date: _Text | None = None
+    url: _Text | None = None
+    secondary: list[_Text] | None = None
+    note: _Text | None = None
+
+
+class _InputIn(_Strict):
+    value: _Number
+    unit: _Text = ""
+    label: _Text = ""
+    note: _Text = ""
+
+
+class _StepIn(_Strict):
+    name: _Text
+    label: _Text = ""
+    formula: _Formula
+    unit: _Text = ""
+    note: _Text = ""
+
+
+class _CheckIn(_Strict):
+    label: _Text = ""
+    claim: _Text = ""
+    relation: Relation = "approx"
+    claimed: Any  # a number, or [low, high] for 'between': checked with the relation
+    implied: _Formula
+    tolerance: _Number = Field(default=0.01, ge=0)
+    note: _Text = ""
+
+
+def _bad_name(name: Any) -> str | None:
+    """Why ``name`` cannot name an input or a step, or None if it can."""
+    if isinstance(name, str) and _IDENT.match(name) and name not in FUNCTIONS:
         return None
-    try:
-        expr = parse_expression(text)
-    except ExpressionError as exc:
-        probs.add(line, rec, where, f"syntax error in {text!r}: {exc}")
-        return None
-    missing = sorted(expr.names - known)
-    if missing:
-        avail = ", ".join(sorted(known)) or "none"
-        probs.add(
-            line,
-            rec,
-            where,
-            f"unknown name {missing[0]!r} in {text!r} (inputs and earlier steps: {avail})",
+    return f"{name!r} is not a usable name (letters, digits and _, not a function's name)"
+
+
+def _raw_text(spec: Any, key: str) -> str | None:
+    """The text at ``key`` of a mapping that did not validate, if it is usable text."""
+    text = spec.get(key) if isinstance(spec, Mapping) else None
+    return text if isinstance(text, str) and text.strip() else None
+
+
+class _RecipeParser:
+    """Validates one recipe at path ``at`` of a document, recording every problem."""
+
+    def __init__(self, col: ProblemCollector, at: Path_, record: str) -> None:
+        self.col = col
+        self.at = at
+        self.record = record
+
+    def add(self, path: Path_, message: str) -> None:
+        """A problem at ``path`` within the recipe."""
+        self.col.add((*self.at, *path), message, record=self.record, field=".".join(path))
+
+    def validate(self, model: type[_M], raw: Any, path: Path_) -> _M | None:
+        """``raw``, the part of the recipe at ``path``, validated by ``model``."""
+        return self.col.validate(
+            model, raw, at=(*self.at, *path), record=self.record, field=".".join(path) or None
         )
-        return None
-    return expr
 
+    def line(self, path: Path_) -> int | None:
+        return self.col.line((*self.at, *path))
 
-def _parse_steps(
-    raw: Any, known: set[str], probs: _Problems, rec: str, line: int | None
-) -> list[RecipeStep]:
-    if not isinstance(raw, list) or not raw:
-        probs.add(line, rec, "steps", "steps must be a non-empty list")
-        return []
-    out: list[RecipeStep] = []
-    for i, spec in enumerate(raw):
-        sline = _line(spec, line)
-        if not isinstance(spec, Mapping):
-            probs.add(
-                sline, rec, f"steps[{i}]", "each step must be a mapping with name and formula"
+    def formula(self, text: str, known: set[str], path: Path_) -> Expression | None:
+        try:
+            expr = parse_expression(text)
+        except ExpressionError as exc:
+            self.add(path, f"syntax error in {text!r}: {exc}")
+            return None
+        missing = sorted(expr.names - known)
+        if missing:
+            avail = ", ".join(sorted(known)) or "none"
+            self.add(
+                path,
+                f"unknown name {missing[0]!r} in {text!r} (inputs and earlier steps: {avail})",
             )
-            continue
-        name = _text(spec.get("name"))
-        where = f"steps[{i}] ({name or '?'})"
-        _unknown_keys(spec, _STEP_KEYS, probs, rec, where)
-        if not _IDENT.match(name) or name in FUNCTIONS:
-            probs.add(sline, rec, where, f"step name {name!r} is missing or not a usable name")
-            continue
-        if name in known:
-            probs.add(sline, rec, where, f"name {name!r} is already an input or earlier step")
-            continue
-        expr = _parse_formula(spec.get("formula"), known, probs, rec, f"{where}.formula", sline)
-        known.add(name)  # later steps may use it even if this formula is broken
-        if expr is None:
-            continue
-        out.append(
-            RecipeStep(
-                name,
-                _text(spec.get("label")) or name,
-                expr,
-                unit=_text(spec.get("unit")),
-                note=_text(spec.get("note")),
-                line=sline,
-            )
+            return None
+        return expr
+
+    def source(self, raw: Any) -> RecipeSource:
+        m = self.validate(_SourceIn, raw, ("source",))
+        if m is None:
+            return RecipeSource(title="?")
+        return RecipeSource(
+            m.title, m.author, m.publisher, m.date, m.url, tuple(m.secondary or ()), m.note
         )
-    return out
 
-
-def _parse_checks(
-    raw: Any, known: set[str], probs: _Problems, rec: str, line: int | None
-) -> list[RecipeCheck]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        probs.add(line, rec, "checks", "checks must be a list")
-        return []
-    out: list[RecipeCheck] = []
-    for i, spec in enumerate(raw):
-        cline = _line(spec, line)
-        where = f"checks[{i}]"
-        if not isinstance(spec, Mapping):
-            probs.add(cline, rec, where, "each check must be a mapping")
-            continue
-        _unknown_keys(spec, _CHECK_KEYS, probs, rec, where)
-        relation = _text(spec.get("relation") or "approx")
-        if relation not in RELATIONS:
-            probs.add(cline, rec, f"{where}.relation", f"must be one of {', '.join(RELATIONS)}")
-            continue
-        raw_claimed = spec.get("claimed")
-        claimed: float | None
-        high: float | None = None
-        if relation == "between":
-            pair = raw_claimed if isinstance(raw_claimed, list) else []
-            bounds = [_number(c) for c in pair]
-            low_b, high_b = (bounds[0], bounds[1]) if len(bounds) == 2 else (None, None)
-            if low_b is None or high_b is None:
-                probs.add(cline, rec, f"{where}.claimed", "'between' needs claimed: [low, high]")
-                continue
-            claimed, high = low_b, high_b
-        else:
-            claimed = _number(raw_claimed)
-            if claimed is None:
-                probs.add(cline, rec, f"{where}.claimed", f"must be a number, got {raw_claimed!r}")
-                continue
-        tol = _number(spec.get("tolerance", 0.01))
-        if tol is None or tol < 0:
-            probs.add(cline, rec, f"{where}.tolerance", "must be a number >= 0")
-            continue
-        expr = _parse_formula(spec.get("implied"), known, probs, rec, f"{where}.implied", cline)
-        if expr is None:
-            continue
-        out.append(
-            RecipeCheck(
-                label=_text(spec.get("label")) or f"check {i}",
-                relation=cast(Relation, relation),
-                claimed=claimed,
-                claimed_high=high,
-                implied=expr,
-                tolerance=float(tol),
-                claim=_text(spec.get("claim")),
-                note=_text(spec.get("note")),
-                line=cline,
-            )
-        )
-    return out
-
-
-def _parse_one(raw: Any, file: str, index: int, probs: _Problems) -> Recipe | None:
-    if not isinstance(raw, Mapping):
-        probs.add(None, None, f"recipe[{index}]", "a recipe must be a mapping")
-        return None
-    line = _line(raw)
-    name = _text(raw.get("name"))
-    rec = name or f"recipe[{index}]"
-    before = len(probs.items)
-    if not _RECIPE_NAME.match(name):
-        probs.add(line, rec, "name", "needs a name of lower-case letters, digits, '-' or '_'")
-    _unknown_keys(raw, _TOP_KEYS, probs, rec, "recipe")
-    title = _text(raw.get("title")).strip()
-    if not title:
-        probs.add(line, rec, "title", "missing title")
-    source = _parse_source(raw.get("source"), probs, rec, line)
-    inputs = _parse_inputs(raw.get("inputs"), probs, rec, line)
-    known = {i.name for i in inputs}
-    if isinstance(raw.get("inputs"), Mapping):
-        known |= {k for k in raw["inputs"] if _IDENT.match(k)}
-    steps = _parse_steps(raw.get("steps"), known, probs, rec, line)
-    outputs_raw = raw.get("outputs") or {}
-    outputs: dict[str, str] = {}
-    if not isinstance(outputs_raw, Mapping):
-        probs.add(line, rec, "outputs", "outputs must be a mapping of key: step or input name")
-    else:
-        for key, target in outputs_raw.items():
-            if not _IDENT.match(key):
-                probs.add(_line(outputs_raw, line), rec, f"outputs.{key}", "not a usable key")
-            elif not isinstance(target, str) or target not in known:
-                probs.add(
-                    _line(outputs_raw, line),
-                    rec,
-                    f"outputs.{key}",
-                    f"{target!r} is not an input or step of the recipe",
+    def inputs(self, raw: Any) -> list[RecipeInput]:
+        if not isinstance(raw, Mapping) or not raw:
+            self.add(("inputs",), "must be a non-empty mapping of name: value")
+            return []
+        out: list[RecipeInput] = []
+        for name, spec in raw.items():
+            path = ("inputs", str(name))
+            if (why := _bad_name(name)) is not None:
+                self.add(path, why)
+            elif _number(spec) is not None:
+                out.append(RecipeInput(name, cast(float, _number(spec)), line=self.line(path)))
+            elif not isinstance(spec, Mapping):
+                self.add(
+                    path, f"must be a number or a mapping with a value, got {show_value(spec)}"
                 )
+            elif (m := self.validate(_InputIn, spec, path)) is not None:
+                out.append(RecipeInput(name, m.value, m.unit, m.label, m.note, self.line(path)))
+        return out
+
+    def steps(self, raw: Any, known: set[str]) -> list[RecipeStep]:
+        if not isinstance(raw, list) or not raw:
+            self.add(("steps",), "must be a non-empty list of steps")
+            return []
+        out: list[RecipeStep] = []
+        for i, spec in enumerate(raw):
+            path = ("steps", str(i))
+            m = self.validate(_StepIn, spec, path)
+            name = spec.get("name") if isinstance(spec, Mapping) else None
+            if (why := _bad_name(name)) is not None:
+                if m is not None or isinstance(name, str):  # else pydantic has said why
+                    self.add((*path, "name"), why)
+                continue
+            if name in known:
+                self.add((*path, "name"), f"{name!r} is already an input or an earlier step")
+                continue
+            text = m.formula if m is not None else _raw_text(spec, "formula")
+            expr = None if text is None else self.formula(text, known, (*path, "formula"))
+            known.add(str(name))  # later steps may use it even if this step is broken
+            if m is not None and expr is not None:
+                label = m.label or m.name
+                out.append(RecipeStep(m.name, label, expr, m.unit, m.note, self.line(path)))
+        return out
+
+    def outputs(self, raw: Any, known: set[str]) -> dict[str, str]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping):
+            self.add(("outputs",), "must be a mapping of key: step or input name")
+            return {}
+        out: dict[str, str] = {}
+        for key, target in raw.items():
+            path = ("outputs", str(key))
+            if not isinstance(key, str) or not _IDENT.match(key):
+                self.add(path, f"{key!r} is not a usable key (letters, digits and _)")
+            elif not isinstance(target, str) or target not in known:
+                self.add(path, f"{target!r} is not an input or step of the recipe")
             else:
-                outputs[key] = target
-    checks = _parse_checks(raw.get("checks"), known, probs, rec, line)
-    if len(probs.items) > before:
+                out[key] = target
+        return out
+
+    def checks(self, raw: Any, known: set[str]) -> list[RecipeCheck]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.add(("checks",), "must be a list of checks")
+            return []
+        out: list[RecipeCheck] = []
+        for i, spec in enumerate(raw):
+            path = ("checks", str(i))
+            m = self.validate(_CheckIn, spec, path)
+            if m is None:  # its formula can still be checked
+                if (text := _raw_text(spec, "implied")) is not None:
+                    self.formula(text, known, (*path, "implied"))
+                continue
+            low: float | None
+            high: float | None = None
+            if m.relation == "between":
+                pair = m.claimed if isinstance(m.claimed, list) and len(m.claimed) == 2 else []
+                low, high = (_number(pair[0]), _number(pair[1])) if pair else (None, None)
+                if low is None or high is None:
+                    got = show_value(m.claimed)
+                    self.add((*path, "claimed"), f"'between' needs [low, high], got {got}")
+            else:
+                low = _number(m.claimed)
+                if low is None:
+                    self.add((*path, "claimed"), f"must be a number, got {show_value(m.claimed)}")
+            expr = self.formula(m.implied, known, (*path, "implied"))
+            if expr is None or low is None or (m.relation == "between" and high is None):
+                continue
+            out.append(
+                RecipeCheck(
+                    label=m.label or f"check {i}",
+                    relation=m.relation,
+                    claimed=low,
+                    claimed_high=high,
+                    implied=expr,
+                    tolerance=m.tolerance,
+                    claim=m.claim,
+                    note=m.note,
+                    line=self.line(path),
+                )
+            )
+        return out
+
+
+def _parse_one(raw: Any, col: ProblemCollector, at: Path_, index: int, file: str) -> Recipe | None:
+    name = _as_text(raw.get("name")) if isinstance(raw, Mapping) else None
+    rec = name if isinstance(name, str) and name else f"recipe[{index}]"
+    before = len(col.problems)
+    top = col.validate(_RecipeIn, raw, at=at, record=rec)
+    if not isinstance(raw, Mapping):
+        return None
+    p = _RecipeParser(col, at, rec)
+    if top is not None and not _RECIPE_NAME.match(top.name):
+        p.add(("name",), f"must be lower-case letters, digits, '-' or '_', got {top.name!r}")
+    source = p.source(raw["source"]) if "source" in raw else None
+    inputs = p.inputs(raw["inputs"]) if "inputs" in raw else []
+    known = {i.name for i in inputs}
+    if isinstance(raw.get("inputs"), Mapping):  # a broken input is still a name
+        known |= {k for k in raw["inputs"] if _bad_name(k) is None}
+    steps = p.steps(raw["steps"], known) if "steps" in raw else []
+    outputs = p.outputs(raw.get("outputs"), known)
+    checks = p.checks(raw.get("checks"), known)
+    if len(col.problems) > before or top is None or source is None:
         return None
     return Recipe(
-        name=name,
-        title=title,
+        name=top.name,
+        title=top.title,
         source=source,
         inputs=tuple(inputs),
         steps=tuple(steps),
         outputs=outputs,
         checks=tuple(checks),
-        description=_text(raw.get("description")).strip(),
+        description=top.description.strip(),
         file=file,
     )
 
@@ -624,7 +592,7 @@ def parse_recipes(text: str, *, file: str = "<input>") -> dict[str, Recipe]:
     Raises
     ------
     DatasetError
-        Listing every problem (file, line, recipe, step or field, what is wrong).
+        Listing every problem as ``file:line: recipe: field: what is wrong``.
 
     Examples
     --------
@@ -644,39 +612,37 @@ def parse_recipes(text: str, *, file: str = "<input>") -> dict[str, Recipe]:
     Traceback (most recent call last):
     ...
     ouroboros.errors.DatasetError: 1 problem in dataset
-    <input>:8: tiny: steps[1] (revenue).formula: unknown name 'ebitd' in 'ebitd / 0.5' ...
+    <input>:8: tiny: steps.1.formula: unknown name 'ebitd' in 'ebitd / 0.5' ...
     """
-    probs = _Problems(file)
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = None if mark is None else mark.line + 1
-        probs.add(line, None, None, f"not valid YAML: {exc.problem}")
-        raise DatasetError(probs.items) from None
-    except yaml.YAMLError as exc:
-        probs.add(None, None, None, f"not valid YAML: {exc}")
-        raise DatasetError(probs.items) from None
+    doc = parse_yaml(text, file)
+    data = doc.data
+    col = ProblemCollector(file, lines_by_path(doc))
+    base: Path_ = ()
     if isinstance(data, Mapping) and "recipes" in data and "name" not in data:
-        items = data["recipes"]
+        items, base = data["recipes"], ("recipes",)
     elif isinstance(data, list):
         items = data
     else:
-        items = [data]
+        items = [] if data is None else [data]
     if not isinstance(items, list) or not items:
-        probs.add(None, None, None, "expected a recipe, a list of recipes or recipes: [...]")
-        raise DatasetError(probs.items)
+        col.add(base, "expected a recipe, a list of recipes or recipes: [...]")
+        col.raise_if_any()
     out: dict[str, Recipe] = {}
     for i, raw in enumerate(items):
-        recipe = _parse_one(raw, file, i, probs)
+        at = (*base, str(i)) if base or isinstance(data, list) else ()
+        recipe = _parse_one(raw, col, at, i, file)
         if recipe is None:
             continue
         if recipe.name in out:
-            probs.add(_line(raw), recipe.name, "name", "duplicate recipe name in this file")
+            col.add(
+                (*at, "name"),
+                "duplicate recipe name in this file",
+                record=recipe.name,
+                field="name",
+            )
             continue
         out[recipe.name] = recipe
-    if probs.items:
-        raise DatasetError(probs.items)
+    col.raise_if_any()
     return out
 
 
@@ -711,12 +677,9 @@ def load_recipes(path: str | Path) -> dict[str, Recipe]:
     problems: list[Problem] = []
     for f in files:
         try:
-            recipes = parse_recipes(f.read_text(encoding="utf-8"), file=str(f))
+            recipes = parse_recipes(read_source(f), file=str(f))
         except DatasetError as exc:
             problems.extend(exc.problems)
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(f), None, None, None, f"cannot read: {exc}"))
             continue
         for name, r in recipes.items():
             if name in out:

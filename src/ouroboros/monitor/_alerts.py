@@ -29,10 +29,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from ouroboros._problems import ProblemCollector, lines_by_path
 from ouroboros._yamldoc import parse_yaml
-from ouroboros.errors import DatasetError, InputError, Problem
+from ouroboros.errors import InputError
 from ouroboros.monitor._registry import GAUGES, Registry, default_registry
 from ouroboros.monitor._thermometer import STATUS_NAMES, Thermometer
 
@@ -51,6 +52,12 @@ class _RuleIn(BaseModel):
     at_least: int | None = Field(default=None, ge=1)
     trigger: Literal["level", "cross"] = "level"
     message: str | None = None
+
+
+class _RuleFileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,83 +124,50 @@ def load_rules(path: str | Path | None = None, registry: Registry | None = None)
         raise InputError(f"cannot read the rule file {p}: {exc.strerror}", field="rules") from None
     doc = parse_yaml(text, str(p))
     data = doc.data
+    col = ProblemCollector(doc.file, lines_by_path(doc), data=data)
     if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
-        raise DatasetError([doc.problem((), "a rule file must be a mapping with a 'rules' list")])
-    problems: list[Problem] = []
+        col.add((), "a rule file must be a mapping with a 'rules' list")
+        col.raise_if_any()
+    col.validate(_RuleFileIn, data)  # unknown top-level keys
     rules: list[AlertRule] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for k, raw in enumerate(data["rules"]):
-        where: tuple[str | int, ...] = ("rules", k)
-        rid = str(raw.get("id")) if isinstance(raw, Mapping) else None
-        try:
-            m = _RuleIn.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(str(x) for x in err["loc"])
-                msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-                problems.append(
-                    doc.problem((*where, *loc), msg, record=rid, field=".".join(loc) or None)
-                )
+        where = ("rules", str(k))
+        m = col.validate(_RuleIn, raw, at=where)
+        if m is None:
             continue
+        if m.id in seen:
+            message = f"duplicated rule id (first at line {seen[m.id]})"
+            col.add((*where, "id"), message, record=m.id, field="id")
+        seen.setdefault(m.id, col.line(where) or 0)
         conds = [c for c in ("status", "above", "below", "at_least") if getattr(m, c) is not None]
         if len(conds) != 1:
-            problems.append(
-                doc.problem(
-                    where, "give exactly one of status, above, below, at_least", record=m.id
-                )
-            )
+            col.add(where, "give exactly one of status, above, below, at_least", record=m.id)
             continue
         cond = conds[0]
         if (cond == "at_least") != (m.when == "gauges_in_red"):
-            problems.append(
-                doc.problem(
-                    where, "at_least goes with when: gauges_in_red, and only with it", record=m.id
-                )
-            )
+            message = "at_least goes with when: gauges_in_red, and only with it"
+            col.add(where, message, record=m.id)
             continue
+        target = (*where, "target")
         if m.when in ("gauge", "indicator"):
             if not m.target:
-                problems.append(doc.problem(where, f"when: {m.when} needs a target", record=m.id))
+                col.add(where, f"when: {m.when} needs a target", record=m.id)
                 continue
             if m.when == "gauge" and m.target not in GAUGES:
-                problems.append(
-                    doc.problem(
-                        (*where, "target"),
-                        f"unknown gauge {m.target!r}; expected one of {', '.join(GAUGES)}",
-                        record=m.id,
-                        field="target",
-                    )
-                )
+                message = f"unknown gauge {m.target!r}; expected one of {', '.join(GAUGES)}"
+                col.add(target, message, record=m.id, field="target")
                 continue
             if m.when == "indicator" and m.target not in reg:
-                problems.append(
-                    doc.problem(
-                        (*where, "target"),
-                        f"unknown indicator {m.target!r}",
-                        record=m.id,
-                        field="target",
-                    )
-                )
+                col.add(target, f"unknown indicator {m.target!r}", record=m.id, field="target")
                 continue
         elif m.target:
-            problems.append(
-                doc.problem(
-                    (*where, "target"),
-                    f"when: {m.when} takes no target",
-                    record=m.id,
-                    field="target",
-                )
-            )
+            col.add(target, f"when: {m.when} takes no target", record=m.id, field="target")
             continue
-        if m.id in seen:
-            problems.append(doc.problem((*where, "id"), "duplicated rule id", record=m.id))
-            continue
-        seen.add(m.id)
         rules.append(
             AlertRule(m.id, m.when, m.target, cond, getattr(m, cond), m.trigger, m.message)
         )
-    if problems:
-        raise DatasetError(problems)
+    col.raise_if_any()
     return rules
 
 

@@ -29,10 +29,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from ouroboros._problems import Path_, ProblemCollector, lines_by_path, record_and_field
 from ouroboros._yamldoc import YamlDoc, parse_yaml
-from ouroboros.errors import DatasetError, InputError, Problem
+from ouroboros.errors import InputError
 
 __all__ = [
     "DIRECTIONS",
@@ -362,6 +363,13 @@ class _CompositeIn(_Strict):
     ewma_lambda: float = Field(default=0.93, gt=0, lt=1)
 
 
+class _RegistryIn(_Strict):
+    version: Any = None
+    gauges: Any = None
+    composite: Any = None
+    indicators: Any = None
+
+
 _FETCH_MODELS: dict[str, type[_Strict]] = {
     "sec_edgar": _EdgarIn,
     "fred": _FredIn,
@@ -370,57 +378,12 @@ _FETCH_MODELS: dict[str, type[_Strict]] = {
 }
 
 
-class _Collector:
-    def __init__(self, doc: YamlDoc) -> None:
-        self.doc = doc
-        self.problems: list[Problem] = []
-
-    def add(
-        self,
-        path: tuple[str | int, ...],
-        message: str,
-        *,
-        record: str | None = None,
-        field: str | None = None,
-    ) -> None:
-        self.problems.append(self.doc.problem(path, message, record=record, field=field))
-
-    def validate(
-        self,
-        model: type[_Strict],
-        raw: Any,
-        path: tuple[str | int, ...],
-        record: str | None,
-        prefix: str = "",
-    ) -> Any:
-        if not isinstance(raw, Mapping):
-            self.add(path, f"must be a mapping, got {type(raw).__name__}", record=record)
-            return None
-        try:
-            return model.model_validate(dict(raw))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(str(x) for x in err["loc"])
-                got = err.get("input")
-                msg = err["msg"]
-                if err["type"] not in ("missing", "extra_forbidden") and not isinstance(
-                    got, Mapping | list
-                ):
-                    msg += f", got {got!r}"
-                if err["type"] == "extra_forbidden":
-                    msg = "unknown field"
-                self.add(
-                    (*path, *loc), msg, record=record, field=prefix + ".".join(loc) if loc else None
-                )
-            return None
-
-
 def _build_spec(
     source: str,
     raw: Mapping[str, Any] | None,
-    path: tuple[str | int, ...],
+    path: Path_,
     rid: str,
-    col: _Collector,
+    col: ProblemCollector,
 ) -> Spec | None:
     fpath = (*path, "fetch")
     if source == "csv":
@@ -430,7 +393,7 @@ def _build_spec(
     if raw is None:
         col.add(fpath, f"a {source} indicator needs a fetch spec", record=rid, field="fetch")
         return None
-    model = col.validate(_FETCH_MODELS[source], raw, fpath, rid, prefix="fetch.")
+    model = col.validate(_FETCH_MODELS[source], raw, at=fpath, record=rid, field="fetch")
     if model is None:
         return None
     if isinstance(model, _EdgarIn):
@@ -494,22 +457,17 @@ def _build_spec(
 
 def registry_from_doc(doc: YamlDoc) -> Registry:
     """Validate a parsed registry document (see :func:`load_registry`)."""
-    col = _Collector(doc)
+    col = ProblemCollector(doc.file, lines_by_path(doc))
     data = doc.data
     if not isinstance(data, Mapping):
-        raise DatasetError([doc.problem((), "a registry must be a mapping with 'indicators'")])
-    for key in data:
-        if key not in ("version", "gauges", "composite", "indicators"):
-            col.add(
-                (str(key),),
-                "unknown top-level key; expected version, gauges, composite, indicators",
-                field=str(key),
-            )
+        col.add((), "a registry must be a mapping with 'indicators'")
+        col.raise_if_any()
+    col.validate(_RegistryIn, data)  # unknown top-level keys; the parts are checked below
 
     gauges: dict[str, GaugeSpec] = {}
     graw = data.get("gauges") or {}
     if not isinstance(graw, Mapping):
-        col.add(("gauges",), "must be a mapping of gauge name to settings")
+        col.add(("gauges",), "must be a mapping of gauge name to settings", field="gauges")
         graw = {}
     for name in graw:
         if name not in GAUGES:
@@ -519,34 +477,43 @@ def registry_from_doc(doc: YamlDoc) -> Registry:
                 record=str(name),
             )
     for name in GAUGES:
-        g = col.validate(_GaugeIn, graw.get(name, {"title": name}), ("gauges", name), name)
+        g = col.validate(
+            _GaugeIn, graw.get(name, {"title": name}), at=("gauges", name), record=name
+        )
         if g is not None:
             if g.amber > g.red:
                 col.add(
-                    ("gauges", name),
+                    ("gauges", name, "amber"),
                     f"amber ({g.amber}) must not exceed red ({g.red})",
                     record=name,
+                    field="amber",
                 )
             gauges[name] = GaugeSpec(name, g.title, g.weight, g.amber, g.red)
 
-    comp = col.validate(_CompositeIn, data.get("composite") or {}, ("composite",), "composite")
+    comp = col.validate(
+        _CompositeIn, data.get("composite") or {}, at=("composite",), record="composite"
+    )
     composite = CompositeSpec()
     if comp is not None:
         if comp.amber > comp.red:
-            col.add(("composite",), "amber must not exceed red", record="composite")
+            col.add(
+                ("composite", "amber"),
+                f"amber ({comp.amber}) must not exceed red ({comp.red})",
+                record="composite",
+                field="amber",
+            )
         composite = CompositeSpec(comp.amber, comp.red, comp.ewma_lambda)
 
     raw_inds = data.get("indicators")
     if not isinstance(raw_inds, list) or not raw_inds:
-        col.add(("indicators",), "must be a non-empty list of indicators")
+        col.add(("indicators",), "must be a non-empty list of indicators", field="indicators")
         raw_inds = []
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
-    line_of: dict[str, int] = {}
+    line_of: dict[str, str] = {}
     for k, raw in enumerate(raw_inds):
-        path: tuple[str | int, ...] = ("indicators", k)
-        rid = str(raw.get("id")) if isinstance(raw, Mapping) else None
-        m = col.validate(_IndicatorIn, raw, path, rid)
+        path = ("indicators", str(k))
+        m = col.validate(_IndicatorIn, raw, at=path, record=record_and_field(data, path)[0])
         if m is None:
             continue
         if not _ID.match(m.id):
@@ -563,8 +530,8 @@ def registry_from_doc(doc: YamlDoc) -> Registry:
                 record=m.id,
                 field="id",
             )
-        seen.setdefault(m.id, doc.line(path) or 0)
-        line_of.setdefault(m.id, k)
+        seen.setdefault(m.id, col.line(path) or 0)
+        line_of.setdefault(m.id, str(k))
         spec = _build_spec(m.source, m.fetch, path, m.id, col)
         gauge = None if m.gauge == "none" else m.gauge
         if (m.amber is None) != (m.red is None):
@@ -635,8 +602,7 @@ def registry_from_doc(doc: YamlDoc) -> Registry:
 
         for ind in indicators:
             visit(ind.id, [])
-    if col.problems:
-        raise DatasetError(col.problems)
+    col.raise_if_any()
     return Registry(tuple(indicators), gauges, composite, doc.file)
 
 

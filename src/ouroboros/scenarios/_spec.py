@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from ouroboros._problems import Path_, show_value, value_errors
 from ouroboros.model import Role
 
 __all__ = [
@@ -56,13 +57,13 @@ DIST_KINDS: tuple[str, ...] = ("normal", "lognormal", "uniform", "triangular", "
 CREDIT_CLASSES: tuple[str, ...] = ("ig", "hy", "spv", "private")
 REPRICED_CLASSES: tuple[str, ...] = ("ig_credit", "hy_credit", "private_credit")
 
-_DIST_FIELDS: dict[str, tuple[set[str], set[str]]] = {
-    # kind: (required, optional)
-    "normal": ({"mean", "sd"}, set()),
-    "lognormal": ({"median", "sigma"}, set()),
-    "uniform": ({"low", "high"}, set()),
-    "triangular": ({"low", "mode", "high"}, set()),
-    "beta": ({"a", "b"}, {"low", "high"}),
+_DIST_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required, optional), in the order they are written
+    "normal": (("mean", "sd"), ()),
+    "lognormal": (("median", "sigma"), ()),
+    "uniform": (("low", "high"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+    "beta": (("a", "b"), ("low", "high")),
 }
 
 
@@ -98,7 +99,7 @@ class Distribution(_Strict):
     def _fields_for_kind(self) -> Distribution:
         required, optional = _DIST_FIELDS[self.dist]
         given = {
-            name
+            name: getattr(self, attr)
             for name, attr in (
                 ("mean", "mean_"),
                 ("sd", "sd"),
@@ -112,22 +113,34 @@ class Distribution(_Strict):
             )
             if getattr(self, attr) is not None
         }
-        missing = sorted(required - given)
-        if missing:
-            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
-        extra = sorted(given - required - optional)
-        if extra:
-            allowed = ", ".join(sorted(required | optional))
-            raise ValueError(
-                f"a {self.dist} distribution takes {allowed}; {', '.join(extra)} does not apply"
-            )
-        lo, hi = self.support()
-        if self.dist in ("uniform", "triangular", "beta") and not lo < hi:
-            raise ValueError(f"low ({lo:g}) must be below high ({hi:g})")
-        if self.dist == "triangular":
-            assert self.mode is not None
-            if not lo <= self.mode <= hi:
-                raise ValueError(f"mode ({self.mode:g}) must lie in [low, high] = [{lo:g}, {hi:g}]")
+        kind = f"a {self.dist} distribution"
+        missing = [name for name in required if name not in given]
+        errors: list[tuple[Path_, str, Any]] = [
+            ((name,), f"required field is missing ({kind} needs {', '.join(required)})", None)
+            for name in missing
+        ]
+        errors += [
+            ((name,), f"does not apply to {kind} (it takes {', '.join(required + optional)})", v)
+            for name, v in given.items()
+            if name not in required + optional
+        ]
+        if not missing:
+            lo, hi = self.support()
+            if self.dist in ("uniform", "triangular", "beta") and not lo < hi:
+                if self.high is not None:
+                    errors.append((("high",), f"must exceed low ({lo:g}), got {hi:g}", self.high))
+                else:  # beta's default high, 1
+                    errors.append((("low",), f"must be below high ({hi:g}), got {lo:g}", self.low))
+            elif self.dist == "triangular" and self.mode is not None and not lo <= self.mode <= hi:
+                errors.append(
+                    (
+                        ("mode",),
+                        f"must lie in [low, high] = [{lo:g}, {hi:g}], got {self.mode:g}",
+                        self.mode,
+                    )
+                )
+        if errors:
+            raise value_errors("Distribution", errors)
         return self
 
     def support(self) -> tuple[float, float]:
@@ -161,6 +174,11 @@ class Distribution(_Strict):
 
 
 def _parse_param(value: Any) -> Any:
+    """A number as a float, or a mapping as a :class:`Distribution`.
+
+    A distribution's problems are raised located on its own fields
+    (``adoption.level.sd``), every one at once.
+    """
     if isinstance(value, bool):
         raise ValueError(f"must be a number or a distribution {{dist: ...}}, got {value!r}")
     if isinstance(value, int | float):
@@ -171,24 +189,10 @@ def _parse_param(value: Any) -> Any:
         return value
     if isinstance(value, dict):
         if "dist" not in value:
-            raise ValueError(
-                "a distribution needs 'dist' (one of " + ", ".join(DIST_KINDS) + f"); got {value!r}"
-            )
-        try:
-            return Distribution.model_validate(value)
-        except Exception as exc:  # pydantic's ValidationError: flatten to one message
-            errors = getattr(exc, "errors", None)
-            if callable(errors):
-                parts = []
-                for err in errors():
-                    loc = ".".join(str(x) for x in err["loc"])
-                    msg = str(err["msg"]).removeprefix("Value error, ")
-                    if err["type"] == "extra_forbidden":
-                        msg = "unknown field"
-                    parts.append(f"{loc}: {msg}" if loc else msg)
-                raise ValueError("; ".join(parts)) from None
-            raise
-    raise ValueError(f"must be a number or a distribution {{dist: ...}}, got {value!r}")
+            message = "required field is missing; expected one of " + ", ".join(DIST_KINDS)
+            raise value_errors("Distribution", [(("dist",), message, None)])
+        return Distribution.model_validate(value)
+    raise ValueError(f"must be a number or a distribution {{dist: ...}}, got {show_value(value)}")
 
 
 def _bounds(lo: float | None, hi: float | None, *, lo_open: bool = False) -> Callable[[Any], Any]:
