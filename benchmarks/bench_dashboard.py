@@ -124,7 +124,62 @@ def bench_breakeven(app: Any) -> float:
     return r.seconds
 
 
-def bench_browser(app: Any) -> list[tuple[str, float, float]]:
+def bench_stress(app: Any) -> list[tuple[str, float, float, float, int, float, float]]:
+    """Stress page: server time of Run (queue the jobs), of a poll while the runs are
+    going, of the final render, and of the same Run again (reused, no recomputation).
+
+    Returns (case, start, slowest poll while running, median poll, polls, final render,
+    repeat start + render), seconds.
+    """
+    rows = []
+    scenarios = ["slow-productivity", "power-crunch"]
+    for runs, seed in ((1, 0), (1000, 11)):
+        values = {
+            "stress-run.n_clicks": 1,
+            "stress-scenarios.value": scenarios,
+            "stress-runs.value": runs,
+            "stress-seed.value": str(seed),
+            "dataset.value": "default",
+        }
+
+        def run(values: dict[str, Any] = values) -> tuple[float, list[float], float]:
+            r = call_callback(app, "stress-jobs.data", values)
+            assert r.status == 200 and r.props["stress-jobs.data"], r.props
+            plan = r.props["stress-jobs.data"]
+            polls: list[float] = []
+            changed = "stress-jobs.data"
+            while True:
+                p = call_callback(
+                    app,
+                    "stress-results.children",
+                    {"stress-jobs.data": plan, "stress-poll.n_intervals": len(polls)},
+                    changed=[changed],
+                )
+                assert p.status == 200
+                changed = "stress-poll.n_intervals"
+                if p.props.get("stress-poll.disabled"):
+                    assert "error-box" not in str(p.props), p.props
+                    return r.seconds, polls, p.seconds
+                polls.append(p.seconds)
+                time.sleep(0.4)  # the page's dcc.Interval
+
+        start, polls, final = run()
+        again_start, _, again_final = run()
+        rows.append(
+            (
+                f"{len(scenarios)} scenarios x {runs} run{'s' if runs > 1 else ''}",
+                start,
+                max(polls, default=0.0),
+                statistics.median(polls) if polls else 0.0,
+                len(polls),
+                final,
+                again_start + again_final,
+            )
+        )
+    return rows
+
+
+def bench_browser(app: Any) -> list[list[Any]]:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
@@ -145,33 +200,42 @@ def bench_browser(app: Any) -> list[tuple[str, float, float]]:
              ".every(g => g.querySelector('.js-plotly-plot .main-svg'))")  # fmt: skip
     settled = "document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0"
     rows = []
+
+    def load(page: Any, path: str) -> float:
+        t0 = time.perf_counter()
+        page.goto(base + path)
+        page.wait_for_selector("#page h2")
+        page.wait_for_function(settled)
+        page.wait_for_function(drawn)
+        return time.perf_counter() - t0
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        for pg in PAGES:  # a fresh browser profile per page: nothing cached
+            ctx = b.new_context(viewport={"width": 1400, "height": 1000})
+            cold = load(ctx.new_page(), pg.path)
+            ctx.close()
+            rows.append([pg.path, cold])
         page = b.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(base + "/hurdle")  # load the JS bundles into the browser cache once
-        page.wait_for_selector("#page h2")
-        for pg in PAGES:
+        load(page, "/hurdle")  # the JS bundles into this profile's cache once
+        for row in rows:
+            path = str(row[0])
             # a full page load (as when opening a bookmark), JS from the browser cache
-            t0 = time.perf_counter()
-            page.goto(base + pg.path)
-            page.wait_for_selector("#page h2")
-            page.wait_for_function(settled)
-            page.wait_for_function(drawn)
-            full = time.perf_counter() - t0
+            full = load(page, path)
             # moving to the page from another one with the menu (no reload)
-            other = "/data" if pg.path != "/data" else "/"
+            other = "/data" if path != "/data" else "/"
             page.click(f"#nav-{other.strip('/') or 'network'}")
             page.wait_for_function(settled)
             page.wait_for_timeout(200)
             t0 = time.perf_counter()
-            page.click(f"#nav-{pg.path.strip('/') or 'network'}")
+            page.click(f"#nav-{path.strip('/') or 'network'}")
             page.wait_for_function(
-                f"document.querySelector('#nav-{pg.path.strip('/') or 'network'}')"
+                f"document.querySelector('#nav-{path.strip('/') or 'network'}')"
                 ".classList.contains('active')"
             )
             page.wait_for_function(settled)
             page.wait_for_function(drawn)
-            rows.append((pg.path, full, time.perf_counter() - t0))
+            row += [full, time.perf_counter() - t0]
         b.close()
     srv.shutdown()
     return rows
@@ -200,11 +264,26 @@ def main() -> None:
         print(f"| {name} | {1000 * worst:.0f} | {1000 * med:.0f} | {n} | {ok} |")
     print(f"\nbreakeven button (hyperion, rent haircut, DSCR = 1): {bench_breakeven(app):.2f} s")
 
+    print(
+        "\n| stress page | Run: queue (ms) | poll while running, slowest / median (ms) "
+        "| final render (ms) | same Run again: queue + render (ms) | target 300 ms |"
+    )
+    print("|---|---|---|---|---|---|")
+    for case, start, worst, med, n, final, again in bench_stress(app):
+        ok = "yes" if max(start, worst, final, again) < CALLBACK_TARGET else "NO"
+        print(
+            f"| {case} | {1000 * start:.0f} | {1000 * worst:.0f} / {1000 * med:.0f} ({n} polls) "
+            f"| {1000 * final:.0f} | {1000 * again:.0f} | {ok} |"
+        )
+
     if args.browser:
-        print("\n| page (Chromium) | full load to drawn (s) | from the menu to drawn (s) |")
-        print("|---|---|---|")
-        for path, full, menu in bench_browser(create_app(store=store)):
-            print(f"| `{path}` | {full:.2f} | {menu:.2f} |")
+        print(
+            "\n| page (Chromium) | full load, empty cache (s) | full load, cached JS (s) "
+            "| from the menu (s) |"
+        )
+        print("|---|---|---|---|")
+        for path, cold, full, menu in bench_browser(create_app(store=store)):
+            print(f"| `{path}` | {cold:.2f} | {full:.2f} | {menu:.2f} |")
 
 
 if __name__ == "__main__":

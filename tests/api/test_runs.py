@@ -9,7 +9,7 @@ import flask
 import numpy as np
 import pytest
 
-from ouroboros.api import Workspace, api_blueprint, install_error_pages, protect
+from ouroboros.api import RunJobs, Workspace, api_blueprint, install_error_pages, protect
 from ouroboros.scenarios import LAYERS, run_stress
 
 
@@ -99,3 +99,33 @@ def test_run_errors_name_the_field(client: Any) -> None:
         "dataset",
     )
     _error(client.get("/api/runs/nosuchrun"), 404, "id")
+
+
+def test_same_parameters_reuse_the_job_and_nothing_else_does(ws: Workspace) -> None:
+    jobs = RunJobs(ws)
+    try:
+        first = jobs.submit("baseline", 1, 4, "default", reuse=True)
+        # asked again while queued or running, then once done: the same job, no new work
+        assert jobs.submit("baseline", 1, 4, "default", reuse=True) is first
+        assert jobs.wait(first.job_id).status == "done"
+        assert jobs.submit("baseline", 1, 4, "default", reuse=True) is first
+        assert jobs.find("baseline", 1, 4, "default") is first
+        assert len(jobs._jobs) == 1
+        # any other parameter, or a seed drawn at random, matches nothing
+        assert jobs.find("baseline", 1, 5, "default") is None
+        assert jobs.find("rates-up", 1, 4, "default") is None
+        assert jobs.find("baseline", 100, 4, "default") is None
+        assert jobs.find("baseline", 1, None, "default") is None
+        # without reuse a new job is queued
+        again = jobs.submit("baseline", 1, 4, "default")
+        assert again is not first and jobs.wait(again.job_id).status == "done"
+        assert jobs.find("baseline", 1, 4, "default") is again  # the newest one
+        # a failed job is never reused
+        bad = jobs.submit("no-such-scenario", 1, 4, "default", reuse=True)
+        assert jobs.wait(bad.job_id).status == "failed" and bad.message
+        assert jobs.find("no-such-scenario", 1, 4, "default") is None
+        retry = jobs.submit("no-such-scenario", 1, 4, "default", reuse=True)
+        assert retry is not bad
+        jobs.wait(retry.job_id)
+    finally:
+        jobs.shutdown()

@@ -7,12 +7,14 @@ import base64
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dash
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -307,17 +309,74 @@ def test_pages_send_a_content_security_policy(app: dash.Dash) -> None:
     assert "unpkg.com" not in html and "cdn.plot.ly" not in html and "fonts.g" not in html
 
 
-def test_stress_run_shows_the_engine_timeline_and_comparison(app: dash.Dash) -> None:
+def _stress(app: dash.Dash, scenarios: Any, runs: Any, seed: Any) -> tuple[Any, Any]:
+    """Press Run, then poll as the page's interval does until every job has finished.
+
+    Returns (what the page keeps: the job ids, the last poll's props); when the controls
+    are refused the plan is ``{"refused": field}`` and the props are Run's own answer."""
+    values = {
+        "stress-run.n_clicks": 1,
+        "stress-scenarios.value": scenarios,
+        "stress-runs.value": runs,
+        "stress-seed.value": seed,
+        "dataset.value": "default",
+    }
+    r = call_callback(app, "stress-jobs.data", values)
+    assert r.status == 200
+    plan = r.props["stress-jobs.data"]
+    if "refused" in plan:
+        return plan, r.props
+    changed, deadline = "stress-jobs.data", time.monotonic() + 60
+    for k in itertools.count():
+        p = call_callback(app, "stress-results.children",
+                          {"stress-jobs.data": plan, "stress-poll.n_intervals": k},
+                          changed=[changed])  # fmt: skip
+        assert p.status == 200
+        if p.props["stress-poll.disabled"]:
+            return plan, p.props
+        # while the runs go: a progress line, the interval stays on
+        assert "done (" in _text(p.props["stress-progress.children"])
+        assert time.monotonic() < deadline, "the stress runs did not finish"
+        changed = "stress-poll.n_intervals"
+        time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
+def _by_id(tree: Any) -> dict[str, dict[str, Any]]:
+    return {n["props"]["id"]: n for n in _walk(tree) if isinstance(n["props"].get("id"), str)}
+
+
+def _chain_from_events(events: pd.DataFrame, runs: int) -> dict[tuple[str, ...], float]:
+    """(counterparty, entity, event, cause) -> share of runs with that link, from the events."""
+    linked = events.dropna(subset=["counterparty"])
+    per_link = linked.groupby(["counterparty", "entity", "event", "cause"])["run"].nunique()
+    return {tuple(map(str, k)): n / runs for k, n in per_link.items()}
+
+
+def _chain_edges(elements: list[dict[str, Any]]) -> dict[tuple[str, ...], float]:
+    """The same from the drawn edges."""
+    out = {}
+    for e in elements:
+        d = e["data"]
+        if "source" in d:
+            key = (d["source"], d["target"], d["event"], d["cause"])
+            assert key not in out
+            out[key] = d["share"]
+    return out
+
+
+def test_stress_central_run_shows_the_engine_timeline_chain_and_comparison(
+    app: dash.Dash,
+) -> None:
     from ouroboros.scenarios import LAYERS, run_stress
 
     chosen = ["slow-productivity", "baseline"]
-    r = call_callback(app, "stress-results.children",
-                      {"stress-run.n_clicks": 1, "stress-scenarios.value": chosen,
-                       "dataset.value": "default"})  # fmt: skip
-    assert r.status == 200
-    tree = r.props["stress-results.children"]
+    plan, props = _stress(app, chosen, 1, "0")
+    assert [j["scenario"] for j in plan["jobs"]] == chosen and plan["runs"] == 1
+    tree = props["stress-results.children"]
     assert "error-box" not in json.dumps(tree)
-    nodes = {n["props"].get("id"): n for n in _walk(tree) if n["props"].get("id")}
+    assert _text(props["stress-progress.children"]).startswith("2 of 2 done (central run)")
+    nodes = _by_id(tree)
     # the timeline holds exactly the events of the direct central runs
     direct = {s: run_stress(s, runs=1, seed=0, executor="serial") for s in chosen}
     rows = nodes["stress-timeline"]["props"]["data"]
@@ -327,17 +386,139 @@ def test_stress_run_shows_the_engine_timeline_and_comparison(app: dash.Dash) -> 
     )  # fmt: skip
     assert sorted((x["scenario"], x["year"], x["entity"]) for x in rows) == want
     assert len(want) > 0  # slow-productivity defaults someone
-    # one line per layer and scenario; each line equals the engine's losses
+    # one line per layer that loses something and scenario; each equals the engine's losses
     fig = nodes["stress-losses"]["props"]["figure"]
-    assert len(fig["data"]) == len(LAYERS) * len(chosen)
+    losing = {
+        (s, layer)
+        for s, d in direct.items()
+        for layer in LAYERS
+        if (d.losses_by_layer.loc[d.losses_by_layer["layer"] == layer, "loss"] != 0).any()
+    }
+    assert {t["name"] for t in fig["data"]} == {f"{lay} ({s})".replace("_", " ")
+                                                for s, lay in losing}  # fmt: skip
+    assert ("baseline", "etf_holders") not in losing  # flat zero lines are left out
     lb = direct["slow-productivity"].losses_by_layer
     banks = next(t for t in fig["data"] if t["name"] == "banks (slow-productivity)")
     np.testing.assert_allclose(_arr(banks["y"]), lb[lb["layer"] == "banks"]["loss"].to_numpy())
+    # the chain of the first scenario: every link of its events, each in its one run
+    ev = direct["slow-productivity"].events
+    chain = nodes["stress-chain"]["props"]["elements"]
+    assert _chain_edges(chain) == _chain_from_events(ev, 1)
+    pairs = {(e["data"]["source"], e["data"]["target"]) for e in chain if "source" in e["data"]}
+    linked = ev.dropna(subset=["counterparty"])
+    assert pairs == set(zip(linked["counterparty"], linked["entity"], strict=True)) != set()
+    drawn = {e["data"]["id"] for e in chain if "source" not in e["data"]}
+    assert drawn == set(ev["entity"]) | set(ev["counterparty"].dropna())
+    roots = {e["data"]["id"] for e in chain if "root" in e.get("classes", "")}
+    assert roots == set(ev.loc[ev["counterparty"].isna(), "entity"])
+    # one run: no distributions, said plainly
+    assert "pick more runs to see distributions" in _text(tree)
+    assert "stress-probability" not in nodes
     # the comparison table has one column per scenario
     cols = [c["id"] for c in nodes["stress-compare"]["props"]["columns"]]
     assert cols == ["measure", *chosen]
-    # an unknown scenario is shown as an error naming it, not a traceback
-    bad = call_callback(app, "stress-results.children",
-                        {"stress-run.n_clicks": 2, "stress-scenarios.value": ["nope"],
-                         "dataset.value": "default"})  # fmt: skip
-    assert bad.status == 200 and "unknown scenario 'nope'" in json.dumps(bad.props)
+
+
+def test_stress_monte_carlo_equals_the_engine_and_is_not_run_twice(app: dash.Dash) -> None:
+    from ouroboros.scenarios import run_stress
+
+    chosen, runs, seed = ["slow-productivity", "power-crunch"], 100, 7
+    jobs = app.server.extensions["ouroboros_runs"]
+    plan, props = _stress(app, chosen, runs, str(seed))
+    tree = props["stress-results.children"]
+    assert "error-box" not in json.dumps(tree)
+    nodes = _by_id(tree)
+    direct = {s: run_stress(s, runs=runs, seed=seed, executor="serial") for s in chosen}
+    # every card says how many runs and which seed
+    notes = [_text(n) for n in _walk(tree) if n["props"].get("className") == "source"]
+    assert len(notes) >= 5 and all(f"{runs} runs, seed {seed}" in t for t in notes)
+    # timeline: each scenario's (year, entity, event) and its share of runs
+    got = {(r["scenario"], r["year"], r["entity"], r["event"]): r["probability"]
+           for r in nodes["stress-timeline"]["props"]["data"]}  # fmt: skip
+    want = {(s, int(r.year), r.entity, r.event): r.runs / runs
+            for s, d in direct.items() for r in d.timeline.itertuples()}  # fmt: skip
+    assert got.keys() == want.keys()
+    np.testing.assert_allclose([got[k] for k in want], list(want.values()), atol=1e-4)
+    # expected defaults per run: the worst scenario's sum of default probabilities
+    worst = max(float(d.default_probability["probability"].sum()) for d in direct.values())
+    assert float(_kpis(tree)["expected defaults per run"]) == pytest.approx(worst, abs=0.006)
+    # default probability by entity, with the p05 / median / p95 years of default
+    bars = {t["name"]: t for t in nodes["stress-probability"]["props"]["figure"]["data"]}
+    assert set(bars) == set(chosen)
+    for s, d in direct.items():
+        dp = d.default_probability.set_index("entity")
+        x = list(bars[s]["x"])
+        assert set(dp.index[dp["probability"] > 0]) <= set(x)
+        np.testing.assert_allclose(_arr(bars[s]["y"]), dp.loc[x, "probability"].to_numpy())
+        for ent, cd in zip(x, bars[s]["customdata"], strict=True):
+            if dp.loc[ent, "probability"] > 0:
+                assert cd[1:] == [f"{dp.loc[ent, q]:.0f}" for q in ("p05", "p50", "p95")]
+    # losses at the horizon: box quartiles, whiskers p05/p95 and mean over the 100 runs
+    boxes = {t["name"]: t for t in nodes["stress-horizon"]["props"]["figure"]["data"]}
+    for s, d in direct.items():
+        box = boxes[s]
+        at = d.layer_losses_at_horizon[list(box["x"])].to_numpy()
+        assert at.shape == (runs, len(box["x"])) and (at != 0).any(axis=0).all()
+        q = np.quantile(at, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        for k, name in enumerate(["lowerfence", "q1", "median", "q3", "upperfence"]):
+            np.testing.assert_allclose(_arr(box[name]), q[k])
+        np.testing.assert_allclose(_arr(box["mean"]), at.mean(axis=0))
+    # losses over time (first scenario): the mean line and its p05-p95 band of a layer
+    s0, lb = chosen[0], direct[chosen[0]].losses_by_layer
+    fig = nodes["stress-losses"]["props"]["figure"]["data"]
+    banks = next(i for i, t in enumerate(fig) if t.get("name") == f"banks ({s0})")
+    rows = lb[lb["layer"] == "banks"]
+    np.testing.assert_allclose(_arr(fig[banks]["y"]), rows["mean"].to_numpy())
+    band = _arr(fig[banks - 1]["y"])
+    np.testing.assert_allclose(band, np.r_[rows["p95"].to_numpy(), rows["p05"].to_numpy()[::-1]])
+    # the chain: each link's share of runs, computed here from the events with pandas
+    for s in chosen:
+        if s == chosen[0]:
+            chain = nodes["stress-chain"]["props"]["elements"]
+        else:
+            r = call_callback(app, "stress-chain.elements",
+                              {"stress-pick.value": s, "stress-jobs.data": plan})  # fmt: skip
+            chain = r.props["stress-chain.elements"]
+            other = r.props["stress-losses.figure"]["data"]
+            assert any(t.get("name", "").endswith(f"({s})") for t in other)
+        ev = direct[s].events
+        want_links = _chain_from_events(ev, runs)
+        assert want_links, s
+        got_links = _chain_edges(chain)
+        assert got_links.keys() == want_links.keys()
+        pairs = {(e["data"]["source"], e["data"]["target"]) for e in chain if "source" in e["data"]}
+        assert pairs == {k[:2] for k in want_links}
+        np.testing.assert_allclose([got_links[k] for k in want_links], list(want_links.values()))
+        dp = direct[s].default_probability.set_index("entity")["probability"]
+        for n in chain:
+            if "source" not in n["data"] and n["data"]["default_probability"] > 0:
+                assert n["data"]["default_probability"] == pytest.approx(dp[n["data"]["id"]])
+    # the same Run again: the finished jobs are reused, nothing is queued or recomputed
+    n_jobs = len(jobs._jobs)
+    again, props2 = _stress(app, chosen, runs, f" {seed} ")
+    assert [j["job_id"] for j in again["jobs"]] == [j["job_id"] for j in plan["jobs"]]
+    assert all(j["reused"] for j in again["jobs"]) and len(jobs._jobs) == n_jobs
+    assert "reused 2 finished runs" in _text(props2["stress-progress.children"])
+    assert json.dumps(props2["stress-results.children"]) == json.dumps(tree)
+
+
+@pytest.mark.parametrize(
+    ("scenarios", "runs", "seed", "field", "says"),
+    [
+        (["slow-productivity"], 100, "x1", "seed", "seed must be a whole number"),
+        (["slow-productivity"], 100, "-3", "seed", "seed must be a whole number"),
+        ([], 100, "0", "scenarios", "scenarios must name at least one"),
+        (["nope"], 1, "0", "scenarios", "unknown scenario 'nope'"),
+        (["baseline"], 5000, "0", "runs", "runs must be one of 1, 100, 500, 1000, 2000"),
+    ],
+)
+def test_stress_refuses_bad_controls_naming_the_field(
+    app: dash.Dash, scenarios: list[str], runs: int, seed: str, field: str, says: str
+) -> None:
+    jobs = app.server.extensions["ouroboros_runs"]
+    n_jobs = len(jobs._jobs)
+    plan, props = _stress(app, scenarios, runs, seed)
+    assert plan == {"refused": field} and len(jobs._jobs) == n_jobs  # nothing queued
+    box = props["stress-progress.children"]
+    assert box["props"]["data-field"] == field
+    assert "error-box" in json.dumps(box) and says in _text(box)

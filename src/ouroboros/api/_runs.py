@@ -4,6 +4,9 @@
 worker, the serial executor); ``GET /api/runs/<id>`` polls the job and, once it is done,
 returns its results. Finished runs are kept in the workspace's DuckDB store through the
 same code path as ``ouroboros stress`` (:meth:`ouroboros.scenarios.StressResult.save`).
+The dashboard's Stress page queues on the same :class:`RunJobs` and asks it to reuse a job
+of the same scenario, runs, seed and dataset (``submit(..., reuse=True)``) rather than run
+it again.
 """
 
 from __future__ import annotations
@@ -119,6 +122,8 @@ class RunJobs:
     >>> job = jobs.submit("baseline", 1, 3, "default")
     >>> jobs.wait(job.job_id).status
     'done'
+    >>> jobs.submit("baseline", 1, 3, "default", reuse=True) is job  # no second run
+    True
     >>> jobs.shutdown()
     """
 
@@ -130,11 +135,22 @@ class RunJobs:
         self._jobs: OrderedDict[str, RunJob] = OrderedDict()
         self._futures: dict[str, Any] = {}
 
-    def submit(self, scenario: str, runs: int, seed: int | None, dataset: str) -> RunJob:
-        """Queue a run (the dataset is checked now: ``InputError`` if unknown)."""
+    def submit(
+        self, scenario: str, runs: int, seed: int | None, dataset: str, *, reuse: bool = False
+    ) -> RunJob:
+        """Queue a run (the dataset is checked now: ``InputError`` if unknown).
+
+        With ``reuse=True``, a job of the same parameters that is queued, running or done
+        (see :meth:`find`) is returned instead of queueing the same work again; it is
+        looked up before the dataset is checked, so a reused run touches no store.
+        """
+        if reuse and (same := self.find(scenario, runs, seed, dataset)) is not None:
+            return same
         self.ws.info(dataset)
-        job = RunJob(uuid.uuid4().hex[:12], scenario, runs, seed, dataset)
         with self._lock:
+            if reuse and (same := self._find(scenario, runs, seed, dataset)) is not None:
+                return same
+            job = RunJob(uuid.uuid4().hex[:12], scenario, runs, seed, dataset)
             self._jobs[job.job_id] = job
             while len(self._jobs) > self.keep:
                 old, _ = self._jobs.popitem(last=False)
@@ -158,6 +174,26 @@ class RunJobs:
         except Exception as exc:  # a bug: report it, never lose the worker
             job.message = f"internal error: {type(exc).__name__}: {exc}"
             job.status = "failed"
+
+    def find(self, scenario: str, runs: int, seed: int | None, dataset: str) -> RunJob | None:
+        """The newest job of these parameters that is queued, running or done, else ``None``.
+
+        A run is a pure function of its scenario, runs, seed and dataset (stored dataset
+        versions never change), so such a job's result can stand in for a new run. A job
+        with no seed (``None``: drawn at random) matches nothing, and failed jobs are
+        never reused.
+        """
+        with self._lock:
+            return self._find(scenario, runs, seed, dataset)
+
+    def _find(self, scenario: str, runs: int, seed: int | None, dataset: str) -> RunJob | None:
+        if seed is None:
+            return None
+        want = (scenario, runs, seed, dataset)
+        for job in reversed(self._jobs.values()):
+            if job.status != "failed" and (job.scenario, job.runs, job.seed, job.dataset) == want:
+                return job
+        return None
 
     def get(self, job_id: str) -> RunJob | None:
         """The job ``job_id`` or, if it is a finished job's run id, that job."""

@@ -447,7 +447,7 @@ def _section_stress(doc: _Doc, lg: Ledger, src: str, results: Sequence[StressRes
         stress_losses_figure(
             {r.name: r.losses_by_layer for r in results},
             unit=unit_label(lg),
-            title="Cumulative losses by investor layer",
+            title="Losses to date by investor layer",
         ),
         f"{_STRESS_METHOD}; web from {src}",
     )
