@@ -15,10 +15,8 @@ Targets (issue 10): first render < 1.5 s, interaction < 300 ms of server time.
 from __future__ import annotations
 
 import argparse
-import logging
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -180,22 +178,15 @@ def bench_stress(app: Any) -> list[tuple[str, float, float, float, int, float, f
 
 
 def bench_browser(app: Any) -> list[list[Any]]:
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
+    from ouroboros.dashboard._testing import CHROMIUM_ARGS, serve_in_thread
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_port}"
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
+    with serve_in_thread(app.server) as base:
+        return _browser_rows(base, list(CHROMIUM_ARGS))
+
+
+def _browser_rows(base: str, args: list[str]) -> list[list[Any]]:
+    from playwright.sync_api import sync_playwright
+
     drawn = ("Array.from(document.querySelectorAll('#page .dash-graph'))"
              ".every(g => g.querySelector('.js-plotly-plot .main-svg'))")  # fmt: skip
     settled = "document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0"
@@ -237,7 +228,6 @@ def bench_browser(app: Any) -> list[list[Any]]:
             page.wait_for_function(drawn)
             row += [full, time.perf_counter() - t0]
         b.close()
-    srv.shutdown()
     return rows
 
 

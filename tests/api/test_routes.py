@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any
 import flask
 import numpy as np
 import pytest
-from werkzeug.serving import make_server
 
 from _toy import toy_data
 from ouroboros.api import (
@@ -24,6 +22,7 @@ from ouroboros.api import (
     openapi_document,
     protect,
 )
+from ouroboros.dashboard._testing import serve_in_thread
 from ouroboros.errors import InputError
 from ouroboros.model import default_ledger
 from ouroboros.views import money_flows
@@ -302,13 +301,8 @@ def test_binding_elsewhere_needs_a_token() -> None:
 
 @pytest.fixture
 def live(ws: Workspace) -> Iterator[str]:
-    srv = make_server("127.0.0.1", 0, _server(ws), threaded=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
+    with serve_in_thread(_server(ws)) as url:
+        yield url
 
 
 def test_real_http_request(live: str, tmp_path: Path) -> None:

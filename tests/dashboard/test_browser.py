@@ -8,9 +8,7 @@ the HTML report must open offline.
 
 from __future__ import annotations
 
-import logging
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,22 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
 
 from ouroboros.dashboard import PAGES, create_app
+from ouroboros.dashboard._testing import CHROMIUM_ARGS, serve_in_thread
 from ouroboros.model import default_ledger
 from ouroboros.report import write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = list(CHROMIUM_ARGS)
 LOCAL = {"127.0.0.1", "localhost"}
 SETTLED = "document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0"
 DRAWN = (
@@ -47,16 +37,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:(?s).*DataTable will be removed:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(store=tmp_path_factory.mktemp("browser") / "store.duckdb")
-    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(app.server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,15 +14,15 @@ import plotly
 import plotly.graph_objects as go
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from ouroboros._plotlyjs import BUNDLED_TRACES, bundle_header, plotlyjs, require_bundled
 from ouroboros.dashboard import create_app
 from ouroboros.dashboard._app import PLOTLY_FULL
+from ouroboros.dashboard._testing import CHROMIUM_ARGS, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "plotly_bundle"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+ARGS = list(CHROMIUM_ARGS)
 SUITE = f"/_dash-component-suites/plotly/package_data/{PLOTLY_FULL}"
 
 
@@ -54,16 +52,9 @@ def test_a_figure_outside_the_bundle_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(store=tmp_path_factory.mktemp("bundle") / "store.duckdb")
-    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(app.server) as url:
+        yield url
 
 
 def test_server_answers_plotlys_path_with_the_bundle_and_revalidates(base_url: str) -> None:

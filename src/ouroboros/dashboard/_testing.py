@@ -7,16 +7,55 @@ of its figures.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import dash
+from werkzeug.serving import make_server
 
 from ouroboros.dashboard._app import CALLBACK_PATH
 
-__all__ = ["CallbackResponse", "call_callback", "find_callback"]
+__all__ = ["CHROMIUM_ARGS", "CallbackResponse", "call_callback", "find_callback", "serve_in_thread"]
+
+#: Flags for headless Chromium on a machine with no network and no sandbox (as root).
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@contextmanager
+def serve_in_thread(wsgi_app: Any) -> Iterator[str]:
+    """Serve ``wsgi_app`` on a free 127.0.0.1 port from a daemon thread; yield its base URL.
+
+    Examples
+    --------
+    >>> import flask, urllib.request
+    >>> app = flask.Flask("x")
+    >>> _ = app.route("/")(lambda: "hi")
+    >>> with serve_in_thread(app) as url:
+    ...     urllib.request.urlopen(url).read()
+    b'hi'
+    """
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    srv = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
 
 
 @dataclass(frozen=True)
