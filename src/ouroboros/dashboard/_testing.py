@@ -19,19 +19,12 @@ import dash
 from werkzeug.serving import make_server
 
 from ouroboros.dashboard._app import CALLBACK_PATH
+from ouroboros.report._pdf import OFFLINE_FLAGS
 
 __all__ = ["CHROMIUM_ARGS", "CallbackResponse", "call_callback", "find_callback", "serve_in_thread"]
 
 #: Flags for headless Chromium on a machine with no network and no sandbox (as root).
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+CHROMIUM_ARGS = OFFLINE_FLAGS
 
 
 @contextmanager

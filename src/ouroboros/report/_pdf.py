@@ -15,8 +15,7 @@ __all__ = ["CHROMIUM_NAMES", "find_chromium", "print_pdf"]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 """Executables tried, in order, when no browser is named."""
 
-_FLAGS = (
-    "--headless",
+OFFLINE_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -24,6 +23,12 @@ _FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+"""Chromium with no sandbox (run as root) that opens no connection of its own."""
+
+_FLAGS = (
+    "--headless",
+    *OFFLINE_FLAGS,
     "--disable-extensions",
     "--no-pdf-header-footer",
     "--run-all-compositor-stages-before-draw",
