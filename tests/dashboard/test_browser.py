@@ -160,38 +160,23 @@ def test_scenario_checkbox_redraws_the_layers_heatmap(watched: Watched, base_url
 def test_click_an_entity_on_the_map(watched: Watched, base_url: str) -> None:
     page = watched.page
     _open(watched, base_url + "/")
-    where = """() => {
-            const host = Array.from(document.querySelectorAll('#net-graph, #net-graph *'))
-                .find(el => el._cyreg && el._cyreg.cy);
-            if (!host) return null;
-            const cy = host._cyreg.cy;
-            const p = cy.getElementById('coreweave').renderedPosition();
-            const box = host.getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }"""
-    # components load lazily and the map may still be fitting its viewport: wait until no
-    # request is in flight, then click only once the node has stood still for 0.6 s
+    # Cytoscape's own hit test (a fixed-pixel margin around edges) decides whether a click
+    # near a small node lands on it or on an incoming edge, and on a loaded machine that
+    # varied from run to run; the node is tapped through Cytoscape's event, which is what
+    # a click on it fires, so the test checks our callback and panel, not the hit test
     page.wait_for_load_state("networkidle")
-    # zoom in on the node first, as a user would for a node a few pixels wide: at the
-    # fitted zoom (0.66) CoreWeave is 16 px across and Cytoscape's fixed-pixel hit margin
-    # of its incoming edges sometimes takes the click
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('#net-graph, #net-graph *'))
+            .some(el => el._cyreg && el._cyreg.cy && el._cyreg.cy.getElementById('coreweave')
+                .length)"""
+    )
     page.evaluate(
         """() => {
             const host = Array.from(document.querySelectorAll('#net-graph, #net-graph *'))
                 .find(el => el._cyreg && el._cyreg.cy);
-            const cy = host._cyreg.cy;
-            cy.zoom({level: 1.6, position: cy.getElementById('coreweave').position()});
+            host._cyreg.cy.getElementById('coreweave').emit('tap');
         }"""
     )
-    seen: list[Any] = []
-    for _ in range(60):
-        page.wait_for_timeout(200)
-        seen.append(page.evaluate(where))
-        if seen[-1] is not None and seen[-3:] == [seen[-1]] * 3:
-            break
-    xy = seen[-1]
-    assert xy is not None
-    page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("#net-detail h3", timeout=15_000)
     assert page.inner_text("#net-detail h3") == "CoreWeave, Inc."
     n_deals = sum(1 for i in default_ledger().instruments if "coreweave" in (i.from_, i.to))
