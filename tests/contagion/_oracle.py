@@ -37,8 +37,6 @@ def clearing_rule(
     external_liabilities: Sequence[int],
     *,
     senior: bool,
-    alpha: Fraction = Fraction(1),
-    beta: Fraction = Fraction(1),
 ) -> tuple[Matrix, list[Fraction], list[Fraction], list[Fraction], list[Fraction]]:
     """(Pi, cap, threshold, offset, e) of the clearing map, as Fractions."""
     n = len(external)
@@ -85,9 +83,7 @@ def greatest_fixed_point(
     beta: Fraction = Fraction(1),
 ) -> list[Fraction] | None:
     """The greatest clearing vector by exhaustive search (None if none is isolated)."""
-    pi, cap, thr, off, e = clearing_rule(
-        liabilities, external, external_liabilities, senior=senior, alpha=alpha, beta=beta
-    )
+    pi, cap, thr, off, e = clearing_rule(liabilities, external, external_liabilities, senior=senior)
     n = len(e)
     found: list[list[Fraction]] = []
     for regimes in itertools.product((0, 1, 2), repeat=n):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
@@ -71,6 +72,26 @@ def test_threshold_cascade_batch_and_gk_reading() -> None:
     later = r.default & ~first
     assert (share[later] > 0.2).all()
     assert (share[~r.default] <= 0.2 + 1e-12).all()
+
+
+def test_initial_defaults_by_id_or_mask() -> None:
+    a = np.zeros((5, 5))
+    for i in range(5):
+        a[i, (i + 1) % 5] = a[i, (i + 2) % 5] = 1
+    by_id = threshold_cascade(a, [0.4] * 5, initial_defaults=["1"], by="count")
+    mask = threshold_cascade(a, [0.4] * 5, initial_defaults=[0, 1, 0, 0, 0], by="count")
+    assert by_id.default_round.tolist() == mask.default_round.tolist() == [[2, 1, 3, 3, 2]]
+    # nobody fails first: nothing happens
+    none = threshold_cascade(a, [0.4] * 5, initial_defaults=[], by="count")
+    assert not none.default.any()
+
+
+def test_edge_tables_need_ids() -> None:
+    edges = pd.DataFrame({"holder": ["a"], "counterparty": ["b"], "amount": [1.0]})
+    with pytest.raises(InputError, match="thresholds as a Series keyed by entity id"):
+        threshold_cascade(edges, [0.5, 0.5], initial_defaults=["a"])
+    r = threshold_cascade(edges, pd.Series({"a": 0.5, "b": 0.5}), initial_defaults=["b"])
+    assert r.ids == ("a", "b") and r.default[0].tolist() == [True, True]
 
 
 def test_bad_input() -> None:

@@ -55,6 +55,17 @@ def test_glt_long_table_input_and_bad_input() -> None:
         greenwood_landier_thesmar([[1.0]], [0.5], shock=[-0.1, 0], price_impact=1e-3)
 
 
+def test_glt_leaves_the_callers_table_alone() -> None:
+    # a wide table with integer labels: read as "7" and "1", "2", but not relabelled
+    wide = pd.DataFrame({1: [60.0], 2: [40.0]}, index=[7])
+    r = greenwood_landier_thesmar(
+        wide, pd.Series({"7": 10.0}), shock=[-0.1, 0.0], price_impact=[1e-3, 2e-3]
+    )
+    assert r.ids == ("7",) and r.assets == ("1", "2")
+    assert_allclose(r.sold[0], [54.0])  # 9 x (60 x 0.1), as in the hand example above
+    assert wide.index.tolist() == [7] and wide.columns.tolist() == [1, 2]
+
+
 def test_cont_schaanning_deleveraging_by_hand() -> None:
     # 100 units, 96 of debt: leverage 25 against a cap of 20. A 2% fall: assets 98, equity
     # 2; it sells 98 - 20 * 2 = 58 (59.18 units), the price falls by exp(-59.18 / 1000).

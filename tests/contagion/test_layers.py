@@ -142,6 +142,14 @@ def test_forced_default_and_batch() -> None:
         recovery=0.6,
     )  # fmt: skip
     assert_allclose(r.paid[:, 0], [12.0, 20.0])
+    # the same forced default named by id, given as booleans, or not at all
+    ids = elsinger([senior, junior], [100, 0, 0], forced_defaults=["0"], recovery=0.6)
+    bools = elsinger(
+        [senior, junior], [100, 0, 0], forced_defaults=[True, False, False], recovery=0.6
+    )
+    assert_allclose(bools.paid, ids.paid)
+    nobody = elsinger([senior, junior], [100, 0, 0], forced_defaults=[], recovery=0.6)
+    assert_allclose(nobody.paid[0], [20.0, 0.0, 0.0])
 
 
 def test_bad_input() -> None:

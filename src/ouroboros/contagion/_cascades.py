@@ -33,6 +33,8 @@ from ouroboros.contagion._inputs import (
     VectorInput,
     batch,
     choice,
+    failure_mask,
+    keyed_entities,
     liability_matrix,
     vector,
 )
@@ -46,26 +48,6 @@ from ouroboros.contagion._results import (
 from ouroboros.errors import ConvergenceError, InputError
 
 __all__ = ["furfine", "threshold_cascade"]
-
-
-def _failed_mask(value: VectorInput | Sequence[str] | None, ids: list[str], name: str) -> BoolArray:
-    """Initial failures as a (S, N) mask: booleans, 0/1 arrays, or a list of entity ids."""
-    if value is None:
-        return np.zeros((1, len(ids)), dtype=bool)
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
-        index = pd.Index(ids)
-        pos = index.get_indexer(pd.Index(list(value)))
-        if (pos < 0).any():
-            raise InputError(
-                f"{name}: unknown entity {value[int(np.argmax(pos < 0))]!r}", field=name
-            )
-        mask = np.zeros((1, len(ids)), dtype=bool)
-        mask[0, pos] = True
-        return mask
-    arr = batch(value, ids, name=name, default=0.0, bounds=(0.0, 1.0))
-    if not np.isin(arr, (0.0, 1.0)).all():
-        raise InputError(f"{name} must be booleans (or 0/1), or a list of entity ids", field=name)
-    return arr.astype(bool)
 
 
 def _cascade(
@@ -233,18 +215,18 @@ def threshold_cascade(
     [2, 1, 3, 3, 2]
     """
     choice(by, "by", ("amount", "count"))
-    if entities is None and isinstance(exposures, pd.DataFrame):
-        if not isinstance(thresholds, pd.Series | dict):
-            raise InputError(
-                "exposures is a table of edges: give entities=... or thresholds as a Series",
-                field="entities",
-            )
-        entities = list(thresholds.index if isinstance(thresholds, pd.Series) else thresholds)
+    entities = keyed_entities(
+        entities,
+        isinstance(exposures, pd.DataFrame),
+        thresholds,
+        table="exposures",
+        keyed_name="thresholds",
+    )
     a, ids = liability_matrix(
         exposures, entities, name="exposures", rows="holder", cols="counterparty"
     )
     theta = batch(thresholds, ids, name="thresholds", bounds=(0.0, 1.0))
-    failed0 = _failed_mask(initial_defaults, ids, "initial_defaults")
+    failed0 = failure_mask(initial_defaults, ids, "initial_defaults")
     s = max(theta.shape[0], failed0.shape[0])
     if {theta.shape[0], failed0.shape[0]} - {1, s}:
         raise InputError("thresholds and initial_defaults disagree on the number of scenarios")

@@ -44,7 +44,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from ouroboros.contagion._inputs import (
     BoolArray,
@@ -54,6 +53,7 @@ from ouroboros.contagion._inputs import (
     VectorInput,
     batch,
     choice,
+    keyed_entities,
     liability_matrix,
     scenario_rows,
     unit_interval,
@@ -90,15 +90,13 @@ def network_inputs(
     shock: VectorInput | None,
 ) -> Network:
     """Validate and align the inputs shared by every clearing model."""
-    if entities is None and isinstance(liabilities, pd.DataFrame):
-        keyed = external_assets if isinstance(external_assets, pd.Series | dict) else None
-        if keyed is None:
-            raise InputError(
-                "liabilities is a table of edges: give entities=... or external_assets "
-                "as a Series keyed by entity id",
-                field="entities",
-            )
-        entities = [str(k) for k in (keyed.index if isinstance(keyed, pd.Series) else keyed)]
+    entities = keyed_entities(
+        entities,
+        isinstance(liabilities, pd.DataFrame),
+        external_assets,
+        table="liabilities",
+        keyed_name="external_assets",
+    )
     matrix, ids = liability_matrix(liabilities, entities)
     e = batch(external_assets, ids, name="external_assets")
     ext = vector(external_liabilities, ids, name="external_liabilities", default=0.0)
@@ -108,10 +106,26 @@ def network_inputs(
     return Network(ids, matrix, np.ascontiguousarray(e), ext)
 
 
-def _safe_inverse(x: FloatArray) -> FloatArray:
+def safe_inverse(x: FloatArray) -> FloatArray:
+    """``1 / x`` where ``x > 0``, else 0."""
     out = np.zeros_like(x)
     np.divide(1.0, x, out=out, where=x > 0)
     return out
+
+
+def seniority_terms(
+    owed_network: FloatArray, external_liabilities: FloatArray, senior: bool
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``(inv_total, cap, threshold, offset)`` of :func:`clear` for a rank of outside debt.
+
+    Senior outside creditors are paid first: the network shares what is left of its
+    payment (``cap`` = network debts, ``offset`` = outside debts). Pari passu: one pool.
+    ``external_liabilities`` may be (N,) or per scenario (S, N).
+    """
+    total = owed_network + external_liabilities
+    if senior:
+        return safe_inverse(owed_network), owed_network, total, external_liabilities
+    return safe_inverse(total), total, total, np.zeros_like(total)
 
 
 @dataclass(frozen=True)
@@ -345,6 +359,8 @@ def _lp_clear(
 
     A reference method for small networks; it solves one programme per scenario.
     """
+    from scipy.optimize import linprog  # only here: scipy.optimize is slow to import
+
     n = pbar.size
     pi = sp.csr_array(sp.diags_array(inv_total) @ matrix)
     a_ub = sp.csr_array(sp.eye_array(n) - pi.T)
@@ -426,14 +442,9 @@ def _run(
         raise InputError(f"tol must be in (0, 0.01), got {tol!r}", field="tol")
     senior = external_seniority == "senior"
     owed_network = np.asarray(net.liabilities.sum(axis=1)).ravel()
-    ext_l = net.external_liabilities
-    if senior:
-        total = owed_network
-        cap, threshold, offset = owed_network, owed_network + ext_l, ext_l
-    else:
-        total = owed_network + ext_l
-        cap, threshold, offset = total, total, np.zeros_like(total)
-    inv_total = _safe_inverse(total)
+    inv_total, cap, threshold, offset = seniority_terms(
+        owed_network, net.external_liabilities, senior
+    )
     parameters: dict[str, Any] = {
         "external_seniority": external_seniority,
         "method": method,

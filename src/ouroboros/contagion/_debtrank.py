@@ -34,6 +34,7 @@ from ouroboros.contagion._inputs import (
     VectorInput,
     batch,
     choice,
+    keyed_entities,
     liability_matrix,
     vector,
 )
@@ -43,20 +44,6 @@ from ouroboros.errors import ConvergenceError, InputError
 __all__ = ["debtrank"]
 
 DebtRankMethod = Literal["single-hit", "differential"]
-
-
-def _ids_for(
-    exposures: MatrixInput, buffers: VectorInput, entities: Sequence[Any] | None
-) -> Sequence[Any] | None:
-    if entities is None and isinstance(exposures, pd.DataFrame):
-        if not isinstance(buffers, pd.Series | dict):
-            raise InputError(
-                "exposures is a table of edges: give entities=... or buffers as a Series "
-                "keyed by entity id",
-                field="entities",
-            )
-        return list(buffers.index if isinstance(buffers, pd.Series) else buffers)
-    return entities
 
 
 def debtrank(
@@ -115,7 +102,13 @@ def debtrank(
     0.2
     """
     choice(method, "method", ("single-hit", "differential"))
-    ids_in = _ids_for(exposures, buffers, entities)
+    ids_in = keyed_entities(
+        entities,
+        isinstance(exposures, pd.DataFrame),
+        buffers,
+        table="exposures",
+        keyed_name="buffers",
+    )
     a, ids = liability_matrix(
         exposures, ids_in, name="exposures", rows="holder", cols="counterparty"
     )
@@ -136,7 +129,6 @@ def debtrank(
     lam.data = lam.data * np.repeat(1.0 / np.where(e > 0, e, 1.0), np.diff(lam.indptr))
     if method == "single-hit":
         lam.data = np.minimum(lam.data, 1.0)
-    if method == "single-hit":
         stress, rounds, hist = _single_hit(lam, h0, max_rounds)
     else:
         stress, rounds, hist = _differential(lam, h0, tol, max_rounds)

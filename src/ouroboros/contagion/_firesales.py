@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ouroboros.contagion._clearing import ExternalSeniority, Trace, _safe_inverse, clear
+from ouroboros.contagion._clearing import (
+    ExternalSeniority,
+    Trace,
+    clear,
+    safe_inverse,
+    seniority_terms,
+)
 from ouroboros.contagion._inputs import (
     FloatArray,
     MatrixInput,
@@ -62,8 +68,10 @@ def _holdings(
             wide = holdings
         ent = [str(e) for e in (entities if entities is not None else wide.index)]
         names = [str(a) for a in (assets if assets is not None else wide.columns)]
-        wide.index = wide.index.astype(str)
-        wide.columns = wide.columns.astype(str)
+        # relabel a copy: the caller's DataFrame keeps its own labels
+        wide = wide.set_axis(wide.index.astype(str), axis=0).set_axis(
+            wide.columns.astype(str), axis=1
+        )
         unknown = sorted(set(wide.index) - set(ent))
         if unknown:
             raise InputError(f"holdings: unknown entity {unknown[0]!r}", field="holdings")
@@ -194,7 +202,7 @@ def greenwood_landier_thesmar(
         raise InputError(f"equity of {bad!r} exceeds its assets", field="equity")
     b = (total - e) / e
     marketable = h.sum(axis=1)
-    mix = h * _safe_inverse(marketable)[:, None]  # what a dollar of i's sales is made of
+    mix = h * safe_inverse(marketable)[:, None]  # what a dollar of i's sales is made of
     direct = f @ h.T  # (S, N) first-round dollar loss (negative)
     loss = direct.copy()
     sold = np.zeros_like(direct)
@@ -419,10 +427,5 @@ def _clear_round(
     beta: float,
 ) -> Trace:
     """Clear the network for every scenario at once, with per-scenario external debt."""
-    if senior:
-        inv = _safe_inverse(owed_net)
-        return clear(matrix, inv, owed_net, owed_net[None, :] + ext, ext, e, alpha=alpha, beta=beta)
-    total = owed_net[None, :] + ext
-    return clear(
-        matrix, _safe_inverse(total), total, total, np.zeros_like(total), e, alpha=alpha, beta=beta
-    )
+    inv, cap, threshold, offset = seniority_terms(owed_net, ext, senior)
+    return clear(matrix, inv, cap, threshold, offset, e, alpha=alpha, beta=beta)

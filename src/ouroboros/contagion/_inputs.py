@@ -309,6 +309,60 @@ def batch(
     return out
 
 
+def failure_mask(value: VectorInput | Sequence[str] | None, ids: list[str], name: str) -> BoolArray:
+    """Who fails from the start, as a (S, N) mask.
+
+    ``value`` is a list of entity ids (one scenario), booleans or 0/1 of shape (N,) or
+    (S, N), or ``None`` (nobody).
+
+    Examples
+    --------
+    >>> failure_mask(["b"], ["a", "b"], "defaults").tolist()
+    [[False, True]]
+    >>> failure_mask([[1, 0], [0, 0]], ["a", "b"], "defaults").tolist()
+    [[True, False], [False, False]]
+    """
+    if value is None:
+        return np.zeros((1, len(ids)), dtype=bool)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        pos = pd.Index(ids).get_indexer(pd.Index(list(value), dtype=object))
+        if (pos < 0).any():
+            raise InputError(
+                f"{name}: unknown entity {value[int(np.argmax(pos < 0))]!r}", field=name
+            )
+        mask = np.zeros((1, len(ids)), dtype=bool)
+        mask[0, pos] = True
+        return mask
+    arr = batch(value, ids, name=name, default=0.0, bounds=(0.0, 1.0))
+    if not np.isin(arr, (0.0, 1.0)).all():
+        raise InputError(f"{name} must be booleans (or 0/1), or a list of entity ids", field=name)
+    return arr.astype(bool)
+
+
+def keyed_entities(
+    entities: Sequence[Any] | None,
+    edge_table: bool,
+    keyed: VectorInput,
+    *,
+    table: str,
+    keyed_name: str,
+) -> Sequence[Any] | None:
+    """The entity ids of a model whose matrix may be a table of edges.
+
+    ``entities`` when given or when the matrix is not a table (``edge_table`` false);
+    otherwise the keys of ``keyed``, a vector that must then be a Series or a dict.
+    """
+    if entities is not None or not edge_table:
+        return entities
+    if not isinstance(keyed, pd.Series | dict):
+        raise InputError(
+            f"{table} is a table of edges: give entities=... or {keyed_name} as a Series "
+            "keyed by entity id",
+            field="entities",
+        )
+    return [str(k) for k in (keyed.index if isinstance(keyed, pd.Series) else keyed)]
+
+
 def scenario_rows(*arrays: FloatArray | BoolArray, names: Sequence[str]) -> int:
     """The common number of scenarios of several (S, N) batches (1 broadcasts)."""
     counts = {a.shape[0] for a in arrays} - {1}

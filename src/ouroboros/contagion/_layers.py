@@ -34,6 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
+from ouroboros.contagion._clearing import safe_inverse
 from ouroboros.contagion._inputs import (
     FloatArray,
     IntArray,
@@ -42,13 +43,15 @@ from ouroboros.contagion._inputs import (
     batch,
     choice,
     entity_ids,
+    failure_mask,
+    keyed_entities,
     liability_matrix,
     scenario_rows,
     unit_interval,
     vector,
 )
 from ouroboros.contagion._linsolve import DIRECT_LIMIT, Solver, solve_on_sets
-from ouroboros.contagion._results import ClearingResult, History, _categorical
+from ouroboros.contagion._results import ClearingResult, History, _categorical, _recovery
 from ouroboros.errors import ConvergenceError, InputError
 
 __all__ = ["LayeredClearingResult", "elsinger"]
@@ -77,8 +80,7 @@ class LayeredClearingResult(ClearingResult):
         """One row per (scenario, layer, entity): owed, paid, recovery."""
         s, k, n = self.paid_by_layer.shape
         owed = self.parameters["owed_by_layer"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rec = np.where(owed > 0, self.paid_by_layer / np.where(owed > 0, owed, 1.0), 1.0)
+        rec = _recovery(self.paid_by_layer, owed)
         return pd.DataFrame(
             {
                 "scenario": np.repeat(np.arange(s), k * n),
@@ -112,28 +114,6 @@ def _layer_list(layers: Any, entities: Sequence[Any] | None) -> tuple[list[Any],
     if not out:
         raise InputError("layers must hold at least one matrix", field="layers")
     return out, entities
-
-
-def _forced_mask(
-    value: VectorInput | Sequence[str] | None, ids: list[str]
-) -> npt.NDArray[np.bool_]:
-    """Forced defaults as a (S, N) mask."""
-    if value is None:
-        return np.zeros((1, len(ids)), dtype=bool)
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        index = {e: i for i, e in enumerate(ids)}
-        mask = np.zeros((1, len(ids)), dtype=bool)
-        for name in value:
-            if name not in index:
-                raise InputError(
-                    f"forced_defaults: unknown entity {name!r}", field="forced_defaults"
-                )
-            mask[0, index[name]] = True
-        return mask
-    arr = batch(value, ids, name="forced_defaults", default=0.0, bounds=(0.0, 1.0))
-    if not np.isin(arr, (0.0, 1.0)).all():
-        raise InputError("forced_defaults must be booleans or entity ids", field="forced_defaults")
-    return arr.astype(bool)
 
 
 def cross_holdings_matrix(theta: MatrixInput, ids: list[str]) -> sp.csr_array:
@@ -302,16 +282,13 @@ def elsinger(
     if not (np.isfinite(tol) and 0 < tol < 1e-2):
         raise InputError(f"tol must be in (0, 0.01), got {tol!r}", field="tol")
     mats, entities = _layer_list(layers, entities)
-    if entities is None and any(isinstance(m, pd.DataFrame) for m in mats):
-        if not isinstance(external_assets, pd.Series | dict):
-            raise InputError(
-                "layers is a table of edges: give entities=... or external_assets as a "
-                "Series keyed by entity id",
-                field="entities",
-            )
-        entities = list(
-            external_assets.index if isinstance(external_assets, pd.Series) else external_assets
-        )
+    entities = keyed_entities(
+        entities,
+        any(isinstance(m, pd.DataFrame) for m in mats),
+        external_assets,
+        table="layers",
+        keyed_name="external_assets",
+    )
     if entities is None:
         first = mats[0]
         n = first.shape[0] if hasattr(first, "shape") else len(first)
@@ -340,7 +317,7 @@ def elsinger(
     theta = None if cross_holdings is None else cross_holdings_matrix(cross_holdings, ids)
     e = batch(external_assets, ids, name="external_assets")
     cut = batch(shock, ids, name="shock", default=0.0, bounds=(0.0, 1.0))
-    forced = _forced_mask(forced_defaults, ids)
+    forced = failure_mask(forced_defaults, ids, "forced_defaults")
     s = scenario_rows(
         e, cut, forced.astype(np.float64), names=("external_assets", "shock", "forced_defaults")
     )
@@ -354,8 +331,7 @@ def elsinger(
     total = d.sum(axis=0)
     theta_m = theta if theta is not None else sp.csr_array((n, n))
     stacked = sp.csr_array(sp.vstack([*matrices, theta_m], format="csr"))
-    inv_d = np.zeros_like(d)
-    np.divide(1.0, d, out=inv_d, where=d > 0)
+    inv_d = safe_inverse(d)
     scale = np.concatenate([inv_d.ravel(), np.ones(n)])
     to_network = np.vstack(
         [np.diff(m.indptr) > 0 for m in matrices] + [np.diff(theta_m.indptr) > 0]

@@ -10,7 +10,12 @@ import scipy.sparse as sp
 
 from ouroboros.contagion._inputs import MatrixInput, liability_matrix
 from ouroboros.contagion._layers import LayeredClearingResult
-from ouroboros.contagion._results import ClearingResult, _categorical, _check_scenario
+from ouroboros.contagion._results import (
+    ClearingResult,
+    _categorical,
+    _check_scenario,
+    _recovery,
+)
 from ouroboros.errors import InputError
 
 __all__ = ["edge_losses"]
@@ -69,8 +74,7 @@ def edge_losses(
         mats = [liability_matrix(liabilities, ids)[0]]
         owed = np.asarray(mats[0].sum(axis=1)).reshape(1, -1)
         paid = result.paid_network[s].reshape(1, -1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recovery = np.where(owed > 0, paid / np.where(owed > 0, owed, 1.0), 1.0)
+    recovery = _recovery(paid, owed)
     frames = []
     for k, m in enumerate(mats):
         coo = sp.coo_array(m)

@@ -104,6 +104,13 @@ def _defaults_by_round(ids: tuple[str, ...], default_round: IntArray) -> pd.Data
     )
 
 
+def _recovery(paid: FloatArray, owed: FloatArray) -> FloatArray:
+    """Share of what is owed that is paid (1 where nothing is owed)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(owed > 0, paid / np.where(owed > 0, owed, 1.0), 1.0)
+    return out
+
+
 def _check_scenario(scenario: int, n: int) -> int:
     if not 0 <= scenario < n:
         raise InputError(f"scenario must be in 0..{n - 1}, got {scenario}", field="scenario")
@@ -182,12 +189,10 @@ class ClearingResult:
     def table(self) -> pd.DataFrame:
         """One row per scenario and entity: what it owed, paid, received, lost, kept."""
         owed = np.broadcast_to(self.owed, self.paid.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            recovery = np.where(owed > 0, self.paid / np.where(owed > 0, owed, 1.0), 1.0)
         columns = {
             "owed": owed,
             "paid": self.paid,
-            "recovery": recovery,
+            "recovery": _recovery(self.paid, owed),
             "external_assets": self.external_assets,
             "claims": self.claims,
             "received": self.received,
