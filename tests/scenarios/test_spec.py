@@ -199,6 +199,13 @@ def test_resolve_scenario_names_and_paths(tmp_path: Path) -> None:
     assert resolve_scenario(str(p)).name == "mine"
 
 
+def test_a_scenario_file_that_is_not_text(tmp_path: Path) -> None:
+    p = tmp_path / "binary.yaml"
+    p.write_bytes(b"\xff\xfename: x\n")
+    with pytest.raises(InputError, match=r"cannot read scenario file .*: not UTF-8 text"):
+        load_scenario(p)
+
+
 @pytest.mark.parametrize(
     ("dist", "mean"),
     [

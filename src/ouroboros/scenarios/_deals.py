@@ -119,7 +119,6 @@ def _run_one(
     cd = link.deal
     R = paths.ai_revenue.shape[0]
     idx = _period_index(plan, list(cd.dates))
-    econ = spec.economics
     d = paths.demand[:, idx]
     power = paths.power[:, idx]
     ue = draws.value("economics.utilisation_elasticity")
@@ -133,7 +132,6 @@ def _run_one(
     if plan.guaranteed[link.entity]:
         g_on = paths.guarantee_on[idx][None, :]
         refi = np.where(g_on, treasury + draws.value("guarantee.spread"), refi)
-    del econ
     sd = spec.strategic_default
     walk: dict[str, NDArray[np.datetime64]] = {}
     trigger = np.full(R, -1, dtype=np.int64)

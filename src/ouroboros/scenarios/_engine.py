@@ -49,7 +49,7 @@ from ouroboros.scenarios._plan import L_INDEX, LAYERS, Plan
 from ouroboros.scenarios._sample import Draws
 from ouroboros.scenarios._spec import CREDIT_CLASSES, REPRICED_CLASSES, ScenarioSpec
 
-__all__ = ["CAUSES", "WebOutput", "simulate_web"]
+__all__ = ["CAUSES", "WebOutput", "next_term_end", "simulate_web"]
 
 F = NDArray[np.float64]
 IntA = NDArray[np.int64]
@@ -105,6 +105,22 @@ def _i0() -> IntA:
 
 def _f0() -> F:
     return np.zeros(0, dtype=np.float64)
+
+
+def next_term_end(decision: IntA, term_ends: IntA) -> IntA:
+    """The first lease term end at or after each decision to walk away (-1: none).
+
+    ``decision`` holds periods (-1: never decided); ``term_ends`` has one more axis, the
+    periods a lease's term ends (-1 pads), broadcast against ``decision[..., None]``.
+
+    >>> next_term_end(np.array([0, 3, 6, -1]), np.array([[2, 5, -1]])).tolist()
+    [2, 5, -1, -1]
+    """
+    big = np.iinfo(np.int64).max
+    ends = np.where((term_ends >= decision[..., None]) & (term_ends >= 0), term_ends, big)
+    first = ends.min(axis=-1, initial=big)
+    out: IntA = np.where((decision >= 0) & (first < big), first, -1)
+    return out
 
 
 @dataclass
@@ -308,11 +324,8 @@ class _Web:
         if "lease" in sd.applies_to and sd.breach:
             out = np.where((plan.c_kind == 1)[None, :] & (dec >= 0), dec, out)
         elif "lease" in sd.applies_to:
-            big = np.iinfo(np.int64).max
-            te = plan.c_term_end[None, :, :]
-            cand = np.where((te >= dec[:, :, None]) & (te >= 0), te, big).min(axis=2)
-            ok = (plan.c_kind == 1)[None, :] & (dec >= 0) & (cand < big)
-            out = np.where(ok, cand, out)
+            when = next_term_end(dec, plan.c_term_end[None, :, :])
+            out = np.where((plan.c_kind == 1)[None, :] & (when >= 0), when, out)
         if "compute_contract" in sd.applies_to:
             out = np.where((plan.c_kind == 0)[None, :] & (dec >= 0), dec, out)
         # leases of deal entities are walked away from inside the deal engine

@@ -81,6 +81,10 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioSpec:
         raise InputError(
             f"cannot read scenario file {p}: {exc.strerror}", field="scenario"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"cannot read scenario file {p}: not UTF-8 text ({exc.reason})", field="scenario"
+        ) from None
     doc = parse_yaml(text, str(p))
     return scenario_from_data(doc.data, file=str(p), doc=doc)
 
@@ -106,12 +110,12 @@ def builtin_scenario_names() -> list[str]:
 
 def builtin_scenario_path(name: str) -> Path:
     """Path of a built-in scenario file."""
-    if name not in builtin_scenario_names():
-        close = difflib.get_close_matches(name, builtin_scenario_names(), n=1)
+    names = builtin_scenario_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InputError(
-            f"no built-in scenario {name!r}{hint}; built-ins: "
-            + ", ".join(builtin_scenario_names()),
+            f"no built-in scenario {name!r}{hint}; built-ins: " + ", ".join(names),
             field="scenario",
         )
     return Path(str(resources.files("ouroboros.data").joinpath(_FOLDER, name + ".yaml")))
@@ -191,14 +195,6 @@ def check_against_ledger(
             )
     if problems:
         raise DatasetError(problems)
-
-
-def scenario_line(spec: ScenarioSpec, path: tuple[str | int, ...]) -> tuple[str, int | None]:
-    """The file and line of a field of a loaded scenario (for errors found later)."""
-    doc = spec._doc
-    if not isinstance(doc, YamlDoc):
-        return "<scenario>", None
-    return doc.file, doc.line(path)
 
 
 def as_data(spec: ScenarioSpec) -> dict[str, Any]:

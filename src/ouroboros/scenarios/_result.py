@@ -22,7 +22,8 @@ from ouroboros.hurdle import HurdleInputs, hurdle_sweep
 from ouroboros.markets import AssetClass, load_liquidity_scenario
 from ouroboros.model import Ledger
 from ouroboros.scenarios._batch import BatchOutput
-from ouroboros.scenarios._engine import CAUSE_WALK, CAUSES, WebOutput
+from ouroboros.scenarios._deals import DealOutcome
+from ouroboros.scenarios._engine import CAUSE_WALK, CAUSES, WebOutput, next_term_end
 from ouroboros.scenarios._plan import LAYERS, Plan, curve_at
 from ouroboros.scenarios._spec import CREDIT_CLASSES, REPRICED_CLASSES, ScenarioSpec
 from ouroboros.store import Store
@@ -292,13 +293,7 @@ def assemble(
                 continue
             dec = decision[:, tenant]
             terms = link.lease_terms.get(lease_id, np.zeros(0, dtype=np.int64))
-            if sd.breach:
-                when = dec
-            else:
-                big = np.iinfo(np.int64).max
-                cand = np.where(terms[None, :] >= dec[:, None], terms[None, :], big)
-                when = np.where(dec >= 0, cand.min(axis=1, initial=big), -1)
-                when = np.where(when == big, -1, when)
+            when = dec if sd.breach else next_term_end(dec, terms[None, :])
             # a walk-away counts while the deal and the tenant are still there
             ok = when >= 0
             ok &= (out.event_period < 0) | (when <= out.event_period)
@@ -410,9 +405,7 @@ def assemble(
     )
 
 
-def _cat_deal(batches: Sequence[BatchOutput], k: int) -> Any:
-    from ouroboros.scenarios._deals import DealOutcome
-
+def _cat_deal(batches: Sequence[BatchOutput], k: int) -> DealOutcome:
     order = sorted(batches, key=lambda b: b.first_run)
     parts = [b.deals[k] for b in order]
     return DealOutcome(

@@ -15,7 +15,7 @@ from ouroboros import __version__
 from ouroboros.errors import InputError
 from ouroboros.model import Ledger, default_ledger
 from ouroboros.scenarios._batch import BatchOutput, BatchPayload, run_batch
-from ouroboros.scenarios._executors import Executor, get_executor
+from ouroboros.scenarios._executors import Executor, SerialExecutor, get_executor
 from ouroboros.scenarios._io import as_data, resolve_scenario
 from ouroboros.scenarios._plan import LAYERS, build_plan
 from ouroboros.scenarios._result import StressResult, assemble
@@ -142,12 +142,7 @@ def run_stress(
     payload = BatchPayload(plan=plan, spec=spec, seed=seed, central=central)
     ex = get_executor(executor, address=address, workers=workers)
     tasks = [(0, 1)] if central else batch_sizes(runs, ex.workers, batch_size)
-    if len(tasks) == 1:
-        from ouroboros.scenarios._executors import SerialExecutor
-
-        ex_used: Executor = SerialExecutor()
-    else:
-        ex_used = ex
+    ex_used: Executor = SerialExecutor() if len(tasks) == 1 else ex
     with _progress_bar(runs, f"stress {spec.name}", progress) as tick:
         batches: list[BatchOutput] = ex_used.map(run_batch, payload, tasks, tick)
     params = {

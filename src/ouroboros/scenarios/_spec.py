@@ -232,15 +232,6 @@ class _ParamMarker:
 _PARAM = _ParamMarker()
 
 
-def _param_type(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Any:
-    return Annotated[
-        float | Distribution,
-        BeforeValidator(_parse_param),
-        AfterValidator(_bounds(lo, hi, lo_open=lo_open)),
-        _PARAM,
-    ]
-
-
 Param = Annotated[
     float | Distribution, BeforeValidator(_parse_param), AfterValidator(_bounds(None, None)), _PARAM
 ]
