@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ouroboros.errors import DatasetError, Problem
+from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.monitor import bundled_history, evaluate_alerts, load_rules, thermometer
 
 
@@ -137,3 +137,10 @@ def test_previous_value_for_gauges_is_the_previous_grid_date(tmp_path: Path) -> 
     assert a.loc[0, "value"] == scores[-1] == pytest.approx(0.875)
     assert a.loc[0, "previous"] == scores[-2]
     assert a.loc[0, "date"] == pd.Timestamp("2025-12-11") and bool(a.loc[0, "fired"])
+
+
+def test_rule_file_that_is_not_text(tmp_path: Path) -> None:
+    p = tmp_path / "alerts.yaml"
+    p.write_bytes(b"\xff\xferules: []\n")
+    with pytest.raises(InputError, match=r"cannot read the rule file .*: not UTF-8 text"):
+        load_rules(p)

@@ -238,3 +238,46 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 def test_missing_registry_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read the registry"):
         load_registry(tmp_path / "none.yaml")
+
+
+def test_derived_specs_need_their_own_fields(tmp_path: Path) -> None:
+    def ind(name: str, fetch: str) -> str:
+        return (
+            f"  - {{id: {name}, description: D, gauge: none, unit: ratio, frequency: daily, "
+            f"source: derived, fetch: {fetch}, direction: higher_is_riskier}}\n"
+        )
+
+    base = ind("a", "{op: growth, input: b}") + (
+        "  - {id: b, description: B, gauge: none, unit: ratio, frequency: daily, "
+        "source: csv, direction: higher_is_riskier}\n"
+    )
+    good = (
+        base
+        + ind("r", "{op: ratio, numerator: a, denominator: b, scale: 100}")
+        + ind("s", "{op: linear, terms: {a: 1, b: -2}}")
+    )
+    reg = load_registry(write(tmp_path, "indicators:\n" + good))
+    assert reg["a"].spec == DerivedSpec("growth", ("b",))
+    assert reg["r"].spec == DerivedSpec("ratio", ("a", "b"), (), 100.0)
+    assert reg["s"].spec == DerivedSpec("linear", ("a", "b"), (1.0, -2.0))
+    bad = (
+        base
+        + ind("r", "{op: ratio, numerator: a}")
+        + ind("s", "{op: linear, terms: {a: 1}, input: b}")
+        + ind("t", "{op: doubling_time, numerator: a}")
+    )
+    p = write(tmp_path, "indicators:\n" + bad)
+    with pytest.raises(DatasetError) as exc:
+        load_registry(p)
+    assert [(x.line, x.record, x.message) for x in exc.value.problems] == [
+        (4, "r", "op ratio needs numerator and denominator (and nothing else)"),
+        (5, "s", "op linear needs terms {indicator: coefficient} (and nothing else)"),
+        (6, "t", "op doubling_time needs input (and nothing else)"),
+    ]
+
+
+def test_registry_that_is_not_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "reg.yaml"
+    p.write_bytes(b"\xff\xfeindicators: []\n")
+    with pytest.raises(InputError, match=r"cannot read the registry .*: not UTF-8 text"):
+        load_registry(p)

@@ -33,8 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ouroboros._problems import ProblemCollector, lines_by_path
 from ouroboros._yamldoc import parse_yaml
-from ouroboros.errors import InputError
-from ouroboros.monitor._registry import GAUGES, Registry, default_registry
+from ouroboros.monitor._registry import GAUGES, Registry, default_registry, read_text
 from ouroboros.monitor._thermometer import STATUS_NAMES, Thermometer
 
 __all__ = ["AlertRule", "default_rules", "default_rules_path", "evaluate_alerts", "load_rules"]
@@ -118,11 +117,7 @@ def load_rules(path: str | Path | None = None, registry: Registry | None = None)
     """
     reg = registry if registry is not None else default_registry()
     p = Path(path) if path is not None else default_rules_path()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the rule file {p}: {exc.strerror}", field="rules") from None
-    doc = parse_yaml(text, str(p))
+    doc = parse_yaml(read_text(p, "the rule file", "rules"), str(p))
     data = doc.data
     col = ProblemCollector(doc.file, lines_by_path(doc), data=data)
     if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):

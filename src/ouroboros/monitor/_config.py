@@ -88,6 +88,18 @@ class MonitorConfig:
             return "the FRED API key must be a 32-character lower-case alphanumeric string"
         return None
 
+    def http_options(self, cache_subdir: str) -> dict[str, Any]:
+        """The cache and retry settings every connector's ``JsonClient`` takes (its cache
+        in ``cache_subdir`` of the cache directory)."""
+        return {
+            "cache_dir": self.cache_dir / cache_subdir if self.cache_dir else None,
+            "cache_ttl": self.cache_ttl_hours * 3600.0,
+            "max_retries": self.max_retries,
+            "backoff": self.backoff_seconds,
+            "max_backoff": self.max_backoff_seconds,
+            "timeout": self.timeout_seconds,
+        }
+
     def with_(self, **changes: Any) -> MonitorConfig:
         """A copy with some settings changed."""
         return replace(self, **changes)

@@ -256,13 +256,8 @@ class EdgarClient:
             config.sec_base_url,
             headers={"User-Agent": config.sec_user_agent.strip()},
             rate_per_second=min(config.sec_rate_per_second, 10.0),
-            cache_dir=config.cache_dir / "sec" if config.cache_dir else None,
-            cache_ttl=config.cache_ttl_hours * 3600.0,
-            max_retries=config.max_retries,
-            backoff=config.backoff_seconds,
-            max_backoff=config.max_backoff_seconds,
-            timeout=config.timeout_seconds,
             source="sec_edgar",
+            **config.http_options("sec"),
         )
 
     def company_facts(self, cik: int) -> Any:

@@ -135,14 +135,9 @@ class FredClient:
             "FRED",
             config.fred_base_url,
             rate_per_second=config.fred_rate_per_second,
-            cache_dir=config.cache_dir / "fred" if config.cache_dir else None,
-            cache_ttl=config.cache_ttl_hours * 3600.0,
-            max_retries=config.max_retries,
-            backoff=config.backoff_seconds,
-            max_backoff=config.max_backoff_seconds,
-            timeout=config.timeout_seconds,
             error_detail=_fred_error,
             source="fred",
+            **config.http_options("fred"),
         )
 
     def series_info(self, series: str) -> dict[str, Any]:

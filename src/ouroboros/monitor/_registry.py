@@ -411,47 +411,29 @@ def _build_spec(
         return LedgerSpec(model.measure, tuple(model.provider_roles), tuple(model.statuses))
     assert isinstance(model, _DerivedIn)
     op = model.op
+    inputs: tuple[str, ...] = ()
+    coefficients: tuple[float, ...] = ()
     if op == "ratio":
-        if not model.numerator or not model.denominator or model.terms or model.input:
-            col.add(
-                fpath,
-                "op ratio needs numerator and denominator (and nothing else)",
-                record=rid,
-                field="fetch",
-            )
-            return None
-        return DerivedSpec(
-            op,
-            (model.numerator, model.denominator),
-            (),
-            model.scale,
-            model.tolerance_days,
-            model.grid,
-            model.min_gap_days,
-        )
-    if op == "linear":
-        if not model.terms or model.numerator or model.denominator or model.input:
-            col.add(
-                fpath,
-                "op linear needs terms {indicator: coefficient} (and nothing else)",
-                record=rid,
-                field="fetch",
-            )
-            return None
-        return DerivedSpec(
-            op,
-            tuple(model.terms),
-            tuple(float(v) for v in model.terms.values()),
-            model.scale,
-            model.tolerance_days,
-            model.grid,
-            model.min_gap_days,
-        )
-    if not model.input or model.terms or model.numerator or model.denominator:
-        col.add(fpath, f"op {op} needs input (and nothing else)", record=rid, field="fetch")
+        ok = bool(model.numerator and model.denominator and not (model.terms or model.input))
+        need = "numerator and denominator"
+        if ok:
+            inputs = (str(model.numerator), str(model.denominator))
+    elif op == "linear":
+        ok = bool(model.terms and not (model.numerator or model.denominator or model.input))
+        need = "terms {indicator: coefficient}"
+        if ok and model.terms:
+            inputs = tuple(model.terms)
+            coefficients = tuple(float(v) for v in model.terms.values())
+    else:
+        ok = bool(model.input and not (model.terms or model.numerator or model.denominator))
+        need = "input"
+        if ok:
+            inputs = (str(model.input),)
+    if not ok:
+        col.add(fpath, f"op {op} needs {need} (and nothing else)", record=rid, field="fetch")
         return None
     return DerivedSpec(
-        op, (model.input,), (), model.scale, model.tolerance_days, model.grid, model.min_gap_days
+        op, inputs, coefficients, model.scale, model.tolerance_days, model.grid, model.min_gap_days
     )
 
 
@@ -628,13 +610,18 @@ def load_registry(path: str | Path | None = None) -> Registry:
     True
     """
     p = Path(path) if path is not None else default_registry_path()
+    return registry_from_doc(parse_yaml(read_text(p, "the registry", "registry"), str(p)))
+
+
+def read_text(path: Path, what: str, field: str) -> str:
+    """The UTF-8 text of a file, or an InputError ``cannot read {what} {path}: why``."""
     try:
-        text = p.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(
-            f"cannot read the registry {p}: {exc.strerror}", field="registry"
-        ) from None
-    return registry_from_doc(parse_yaml(text, str(p)))
+        why = exc.strerror
+    except UnicodeDecodeError as exc:
+        why = f"not UTF-8 text ({exc.reason})"
+    raise InputError(f"cannot read {what} {path}: {why}", field=field)
 
 
 _DEFAULT: dict[str, Registry] = {}

@@ -41,24 +41,19 @@ def _code_to_name(code: float) -> str:
     return "unknown" if code != code else STATUS_NAMES[int(code)]
 
 
-def _level_codes(ind: Indicator, values: np.ndarray) -> np.ndarray:
-    """0/1/2 for green/amber/red, NaN when unknown or without thresholds."""
-    out = np.full(values.shape, np.nan)
-    if ind.amber is None or ind.red is None:
-        return out
-    s = ind.sign
-    v = s * values
-    known = ~np.isnan(values)
-    out[known] = 0.0
-    out[known & (v >= s * ind.amber)] = 1.0
-    out[known & (v >= s * ind.red)] = 2.0
-    return out
-
-
 def _threshold_codes(values: np.ndarray, amber: float, red: float) -> np.ndarray:
+    """0/1/2 for green/amber/red (higher is riskier), NaN where a value is NaN."""
     out = np.where(np.isnan(values), np.nan, 0.0)
     out = np.where(values >= amber, 1.0, out)
     return np.where(values >= red, 2.0, out)
+
+
+def _level_codes(ind: Indicator, values: np.ndarray) -> np.ndarray:
+    """0/1/2 for green/amber/red, NaN when unknown or without thresholds."""
+    if ind.amber is None or ind.red is None:
+        return np.full(values.shape, np.nan)
+    s = ind.sign  # orient values and thresholds so that higher is riskier
+    return _threshold_codes(s * values, s * ind.amber, s * ind.red)
 
 
 def _ledger_value(spec: LedgerSpec, ledger: Ledger) -> float:
