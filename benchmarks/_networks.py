@@ -1,36 +1,28 @@
-"""Synthetic financial networks for the benchmarks, reproducible from a seed (numpy only).
+"""Synthetic liability networks for the benchmarks, reproducible from a seed (numpy only).
 
-Two kinds, written in the CSV formats the CLI reads:
-
-``liabilities``
-    An interbank-style liability network. ``DIR/liabilities.csv`` has
-    ``debtor,creditor,amount`` (the debtor owes the creditor) and ``DIR/external.csv`` has
-    ``entity,external_assets,external_liabilities``. Every entity starts solvent with an
-    equity buffer of 4-15% of its total assets, so defaults only follow a shock.
-``obligations``
-    A payment network, ``id,debtor,creditor,amount`` with integer amounts (the debtor pays
-    the creditor), on standard output.
-
-Both are heavy-tailed (entity sizes follow a power law of their rank, so a few hubs carry
-many claims) and hold circulation: a share of claims is reciprocal and a share closes
-three-cycles. Amounts are lognormal. Usage::
+An interbank-style liability network, in the CSV formats the CLI reads:
+``DIR/liabilities.csv`` has ``debtor,creditor,amount`` (the debtor owes the creditor) and
+``DIR/external.csv`` has ``entity,external_assets,external_liabilities``. Every entity
+starts solvent with an equity buffer of 4-15% of its total assets, so defaults only
+follow a shock. The network is heavy-tailed (entity sizes follow a power law of their
+rank, so a few hubs carry many claims) and holds circulation: a share of claims is
+reciprocal and a share closes three-cycles. Amounts are lognormal. Usage::
 
     python benchmarks/_networks.py liabilities --nodes 100000 --degree 10 --seed 1 --out DIR
-    python benchmarks/_networks.py obligations --nodes 40000 --edges 300000 --seed 1 > net.csv
 
-The benchmarks import :func:`liability_network` and build the arrays in memory.
+The benchmarks import :func:`liability_network` and build the arrays in memory. Payment
+(obligation) networks for the ``clear`` benchmarks come from ``benchmarks/_obligations.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LiabilityArrays", "liability_network", "obligation_network"]
+__all__ = ["LiabilityArrays", "liability_network"]
 
 
 @dataclass(frozen=True)
@@ -109,16 +101,6 @@ def liability_network(
     return LiabilityArrays(debtor, creditor, amount, ext_assets, ext_liab)
 
 
-def obligation_network(
-    nodes: int, edges: int, seed: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A payment network: ``(debtor, creditor, amount)`` with integer amounts >= 1."""
-    rng = np.random.default_rng(seed)
-    debtor, creditor = _circulating_edges(rng, nodes, edges, 0.1, 0.1)
-    amount = np.maximum(1, rng.lognormal(9.0, 1.6, debtor.size)).astype(np.int64)
-    return debtor, creditor, amount
-
-
 def write_liabilities(net: LiabilityArrays, out: str) -> None:
     """Write ``liabilities.csv`` and ``external.csv`` into the folder ``out``."""
     os.makedirs(out, exist_ok=True)
@@ -145,18 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     li.add_argument("--degree", type=float, default=10.0)
     li.add_argument("--seed", type=int, default=1)
     li.add_argument("--out", required=True)
-    ob = sub.add_parser("obligations")
-    ob.add_argument("--nodes", type=int, required=True)
-    ob.add_argument("--edges", type=int, required=True)
-    ob.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    if args.kind == "liabilities":
-        write_liabilities(liability_network(args.nodes, args.degree, args.seed), args.out)
-    else:
-        debtor, creditor, amount = obligation_network(args.nodes, args.edges, args.seed)
-        sys.stdout.write("id,debtor,creditor,amount\n")
-        rows = np.column_stack([np.arange(debtor.size), debtor, creditor, amount])
-        np.savetxt(sys.stdout, rows, fmt="%d", delimiter=",")
+    write_liabilities(liability_network(args.nodes, args.degree, args.seed), args.out)
 
 
 if __name__ == "__main__":
