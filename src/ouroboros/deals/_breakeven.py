@@ -18,7 +18,6 @@ from scipy.optimize import brentq
 from ouroboros.deals._compile import CompiledDeal, compile_deal
 from ouroboros.deals._drivers import FACTOR_DRIVERS, RATE_DRIVERS, Drivers, make_drivers
 from ouroboros.deals._engine import simulate
-from ouroboros.deals._result import dscr_stats
 from ouroboros.deals._spec import DealSpec
 from ouroboros.errors import InputError
 
@@ -169,7 +168,6 @@ def breakeven(
         )
     base_drv = base if base is not None else make_drivers(1)
     upper = STRESSES[stress].upper
-    funded_cache: dict[str, F] = {}
     evaluations = 0
 
     def metric(xs: F) -> tuple[F, list[str | None]]:
@@ -177,13 +175,12 @@ def breakeven(
         evaluations += 1
         rec = simulate(cd, _stressed(cd, base_drv, stress, xs))
         if target == "dscr":
-            mn, _ = dscr_stats(cd, rec)
+            mn = rec["min_dscr"]
             # crossing when min DSCR <= 1; a scenario with no DSCR at all never crosses
             return np.where(np.isnan(mn), -np.inf, 1.0 - mn), [None] * len(xs)
         loss = rec["loss"] + rec["int_loss"]  # (J, S)
         funded = np.array([t.amount for t in cd.tranches])[:, None] + rec["draw"].sum(axis=1)
         rate = loss / np.maximum(funded, 1e-12)
-        funded_cache["last"] = rate
         watch = [ids.index(tranche)] if tranche is not None else list(range(len(ids)))
         sub = rate[watch]
         worst = sub.max(axis=0)

@@ -277,6 +277,27 @@ class CompiledDeal:
         """Number of periods T."""
         return len(self.dates)
 
+    @property
+    def close_remainder(self) -> float:
+        """What is left at close after the uses (payments, accounts' initial balances)."""
+        return (
+            sum(t.amount for t in self.tranches)
+            + self.equity_amount
+            - self.close_uses
+            - sum(a.initial for a in self.accounts)
+        )
+
+    @property
+    def tol(self) -> float:
+        """Amounts at or below this count as zero: 1e-9 of the debt committed (at least 1e-9)."""
+        return 1e-9 * max(1.0, sum(t.commitment for t in self.tranches))
+
+    @property
+    def discount_factors(self) -> F:
+        """``(1 + discount_rate) ** -t`` at each period end, ``t`` in ACT/365 years from close."""
+        out: F = (1.0 + self.discount_rate) ** (-self.t_years)
+        return out
+
     def index_of(self, d: dt.date) -> int:
         """The first period whose end is on or after ``d`` (``T`` if after the horizon)."""
         return int(np.searchsorted(self._days, _to_days(d), side="left"))
@@ -467,19 +488,15 @@ def compile_deal(spec: DealSpec) -> CompiledDeal:
                     rate = a.depreciation.rate or min(2.0 / life, 1.0)
                     bv_ext = cost * (1.0 - rate) ** a_clip * (age_ext < life)
                 bv_ext = np.where(age_ext >= 0, bv_ext, 0.0)
+                # a cohort delivered after close is bought in its period: capex to fund
                 added = np.zeros(T)
                 k_in = idx(c.date)
                 if c.date > cal.close and k_in < T:
                     added[k_in] = cost
+                    capex.append((added, funding(a.funded_by)))
                 bv = bv_ext[1:]
                 depr += bv_ext[:-1] + added - bv
                 book += bv
-                if c.date > cal.close:
-                    k = idx(c.date)
-                    if k < T:
-                        amt = np.zeros(T)
-                        amt[k] = cost
-                        capex.append((amt, funding(a.funded_by)))
             hours = a.hours_per_year * dtp
             fleets.append(
                 CFleet(
@@ -629,12 +646,7 @@ def compile_deal(spec: DealSpec) -> CompiledDeal:
         w = np.array([max(t.amount, t.commitment or 0.0) for t in spec.tranches])
         r0 = np.array(
             [
-                t.rate.fixed
-                if isinstance(t.rate, FixedRate)
-                else float(
-                    np.maximum((sofr if t.rate.index == "sofr" else treasury)[0], t.rate.floor)
-                    + tr.spread
-                )
+                _tranche_rate_base(t, sofr, treasury, tr.spread)[0]
                 for t, tr in zip(spec.tranches, tranches, strict=True)
             ]
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "RATE_DRIVERS",
     "Drivers",
     "ScenarioSpec",
+    "check_names",
     "drivers_for",
     "load_scenarios",
     "make_drivers",
@@ -240,6 +241,36 @@ def load_scenarios(path: str | os.PathLike[str]) -> list[ScenarioSpec]:
     return scenarios_from_data(data, file=file, lines=lines)
 
 
+def check_names(
+    deal: CompiledDeal,
+    walk_away: Iterable[str],
+    customer_default: Iterable[str],
+    *,
+    where: str = "",
+) -> None:
+    """Raise an :class:`InputError` if drivers name a lease or customer the deal lacks.
+
+    ``walk_away`` holds lease ids (``"*"``: every lease), ``customer_default`` customer
+    ids; ``where`` prefixes the message (``"scenario 'x': "``).
+    """
+    leases = {ls.id for ls in deal.leases}
+    for key in walk_away:
+        if key != "*" and key not in leases:
+            raise InputError(
+                f"{where}walk_away names {key!r}, which is not a lease of deal "
+                f"{deal.spec.id!r} (leases: {', '.join(sorted(leases)) or 'none'})",
+                field="walk_away",
+            )
+    customers = {c.customer for c in deal.contracts}
+    for key in customer_default:
+        if key not in customers:
+            raise InputError(
+                f"{where}customer_default names {key!r}, which is not a customer of deal "
+                f"{deal.spec.id!r} (customers: {', '.join(sorted(customers)) or 'none'})",
+                field="customer_default",
+            )
+
+
 def drivers_for(deal: CompiledDeal, scenarios: Sequence[ScenarioSpec]) -> Drivers:
     """Lay named scenarios on a deal's period grid as one :class:`Drivers`.
 
@@ -264,30 +295,15 @@ def drivers_for(deal: CompiledDeal, scenarios: Sequence[ScenarioSpec]) -> Driver
                 out.append(curve_values(r, dates))
         return np.vstack(out)
 
-    lease_ids = {ls.id for ls in deal.leases}
-    customers = {c.customer for c in deal.contracts}
     walk: dict[str, list[Any]] = {}
     default: dict[str, list[Any]] = {}
     for i, s in enumerate(scenarios):
         wa = s.walk_away
         items = {"*": wa} if isinstance(wa, dt.date) else dict(wa or {})
-        for k in items:
-            if k != "*" and k not in lease_ids:
-                raise InputError(
-                    f"scenario {s.name!r}: walk_away names {k!r}, which is not a lease of deal "
-                    f"{deal.spec.id!r} (leases: {', '.join(sorted(lease_ids)) or 'none'})",
-                    field="walk_away",
-                )
+        check_names(deal, items, s.customer_default, where=f"scenario {s.name!r}: ")
         for k, v in items.items():
             walk.setdefault(k, [None] * n)[i] = v
         for k, v in s.customer_default.items():
-            if k not in customers:
-                raise InputError(
-                    f"scenario {s.name!r}: customer_default names {k!r}, which is not a "
-                    f"customer of deal {deal.spec.id!r} "
-                    f"(customers: {', '.join(sorted(customers)) or 'none'})",
-                    field="customer_default",
-                )
             default.setdefault(k, [None] * n)[i] = v
 
     def dates_of(values: list[Any]) -> NDArray[np.datetime64]:

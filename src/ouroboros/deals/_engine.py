@@ -37,10 +37,9 @@ from ouroboros.deals._compile import (
     Source,
     compile_deal,
 )
-from ouroboros.deals._drivers import Drivers, make_drivers
+from ouroboros.deals._drivers import Drivers, check_names, make_drivers
 from ouroboros.deals._result import DealResult, build_result
 from ouroboros.deals._spec import DealSpec
-from ouroboros.errors import InputError
 
 __all__ = ["run_deal", "simulate"]
 
@@ -109,7 +108,8 @@ class _Run:
         T = self.T = cd.n_periods
         J, K, NF = len(cd.tranches), len(cd.accounts), len(cd.fees)
         self.J, self.K, self.NF = J, K, NF
-        self.tol = 1e-9 * max(1.0, sum(t.commitment for t in cd.tranches))
+        self.tol = cd.tol
+        self.disc = cd.discount_factors  # at close, by period end
         self._precompute()
 
         # ---- state
@@ -122,12 +122,7 @@ class _Run:
         self.acct = np.array([np.full(S, a.initial) for a in cd.accounts]).reshape(K, S)
         self.fee_arr = np.zeros((NF, S))
         self.cash = np.zeros(S)
-        remainder = (
-            sum(t.amount for t in cd.tranches)
-            + cd.equity_amount
-            - cd.close_uses
-            - sum(a.initial for a in cd.accounts)
-        )
+        remainder = cd.close_remainder
         if cd.close_to_account >= 0:
             self.acct[cd.close_to_account] += remainder
         else:
@@ -151,7 +146,6 @@ class _Run:
         self.pv_cfads_all = np.zeros(S)  # to the horizon (PLCR at close)
         self.wal_num = np.zeros((J, S))
         self.prin_sum = np.zeros((J, S))
-        self.disc = (1.0 + cd.discount_rate) ** (-cd.t_years)
         self.lock_mask: B | None = None
         self.lock_pass = np.zeros(S, dtype=np.int64)
         self.sweep_pass = np.zeros(S, dtype=np.int64)
@@ -223,22 +217,7 @@ class _Run:
 
     def _precompute(self) -> None:
         cd, drv, S, T = self.cd, self.drv, self.S, self.T
-        leases = {ls.id for ls in cd.leases}
-        for key in drv.walk_away:
-            if key != "*" and key not in leases:
-                raise InputError(
-                    f"walk_away names {key!r}, which is not a lease of deal {cd.spec.id!r} "
-                    f"(leases: {', '.join(sorted(leases)) or 'none'})",
-                    field="walk_away",
-                )
-        customers = {c.customer for c in cd.contracts}
-        for key in drv.customer_default:
-            if key not in customers:
-                raise InputError(
-                    f"customer_default names {key!r}, which is not a customer of deal "
-                    f"{cd.spec.id!r} (customers: {', '.join(sorted(customers)) or 'none'})",
-                    field="customer_default",
-                )
+        check_names(cd, drv.walk_away, drv.customer_default)
         tt = np.arange(T)[:, None]
         util_f = drv.grid("utilisation_factor", T)
         rev = np.zeros((T, S))
@@ -333,9 +312,8 @@ class _Run:
         if self.has_llcr:
             # PV (at close) of projected CFADS after each period, to the last maturity;
             # kept as a running tail so no (T, S) array of forward PVs is needed
-            self.v = (1.0 + cd.discount_rate) ** (-cd.t_years)
             last = cd.last_maturity_idx
-            self.pv_tail = self.v[: last + 1] @ self.cfads_proj[: last + 1]
+            self.pv_tail = self.disc[: last + 1] @ self.cfads_proj[: last + 1]
 
     # ------------------------------------------------------------------ money moves
 
@@ -370,12 +348,19 @@ class _Run:
         return paid
 
     def _budget(self, act: CAction, mask: B | None) -> F | None:
+        """The most ``act`` may spend: its share of the cash, within its cap (None: no limit)."""
         if act.share is None and act.cap is None:
             return None
         b = self.cash * (act.share if act.share is not None else 1.0)
         if act.cap is not None:
             b = np.minimum(b, act.cap)
         return b if mask is None else b * mask
+
+    def _spendable(self, budget: F | None, mask: B | None) -> F:
+        """The cash an action that takes what is left may use: its budget, else all of it."""
+        if budget is not None:
+            return budget
+        return self.cash.copy() if mask is None else self.cash * mask
 
     def _pay_groups(
         self, act: CAction, left: F, mask: B | None, tr: int, budget: F | None, what: str
@@ -461,32 +446,19 @@ class _Run:
             elif kind == "sweep":
                 if not act.always and not self.any_sweep:
                     continue
-                on = self.sweep_on if not act.always else None
-                amount = self.cash * (act.share if act.share is not None else 1.0)
-                if act.cap is not None:
-                    amount = np.minimum(amount, act.cap)
-                if on is not None:
-                    amount = amount * on
-                if mask is not None:
-                    amount = amount * mask
+                amount = self._spendable(budget, mask)
+                if not act.always:
+                    amount = amount * self.sweep_on
                 self._pay_groups(act, self.bal.copy(), None, tr, amount, "principal")
             elif kind == "transfer":
-                amt = self.cash * (act.share if act.share is not None else 1.0)
-                if act.cap is not None:
-                    amt = np.minimum(amt, act.cap)
-                if mask is not None:
-                    amt = amt * mask
+                amt = self._spendable(budget, mask)
                 self.cash -= amt
                 self.acct[act.account] += amt
                 self.r_dep[act.account, tr] += amt
                 if self.cd.accounts[act.account].kind == "lock_up":
                     self.lockup_used = True
             else:  # distribute
-                amt = self.cash * (act.share if act.share is not None else 1.0)
-                if act.cap is not None:
-                    amt = np.minimum(amt, act.cap)
-                if mask is not None:
-                    amt = amt * mask
+                amt = self._spendable(budget, mask)
                 if self.lock_mask is not None:
                     # scenarios in lock-up: what equity would get is trapped instead
                     trapped = amt * self.lock_mask
@@ -711,7 +683,7 @@ class _Run:
 
         # ---- covenants (set next period's phase)
         if self.has_llcr and t <= cd.last_maturity_idx:
-            self.pv_tail = self.pv_tail - self.cfads_proj[t] * self.v[t]
+            self.pv_tail = self.pv_tail - self.cfads_proj[t] * self.disc[t]
         debt = self.r_debt[tr]
         np.sum(self.bal, axis=0, out=debt)
         if cd.covenants and not in_construction:
@@ -962,7 +934,7 @@ class _Run:
                 annual = np.maximum(cf, 0.0) * (cd.ppy / n)
                 breach = (debt > self.tol) & (debt > cov.threshold * annual)
             else:  # LLCR
-                pv_after = self.pv_tail / self.v[t]
+                pv_after = self.pv_tail / self.disc[t]
                 breach = (debt > self.tol) & (pv_after < cov.threshold * debt)
             breach &= tested
             if self.detail:

@@ -34,7 +34,7 @@ from ouroboros.deals._compile import (
 from ouroboros.deals._drivers import Drivers
 from ouroboros.deals._finance import irr_time_major
 
-__all__ = ["DealResult", "build_result", "dscr_stats", "yearly_summary"]
+__all__ = ["DealResult", "build_result", "yearly_summary"]
 
 F = NDArray[np.float64]
 
@@ -130,37 +130,25 @@ def _date_or_none(dates: list[dt.date], idx: NDArray[np.int64]) -> list[dt.date 
     return [dates[i] if i >= 0 else None for i in idx.tolist()]
 
 
-def _discount(cd: CompiledDeal) -> F:
-    out: F = (1.0 + cd.discount_rate) ** (-cd.t_years)
-    return out
+def _dscr(cd: CompiledDeal, rec: dict[str, Any]) -> F:
+    """DSCR of each period and scenario (``nan`` where not measured), for the detail tables.
 
-
-def dscr_stats(cd: CompiledDeal, rec: dict[str, Any]) -> tuple[F, F]:
-    """Minimum and average DSCR per scenario over operating periods with debt service."""
-    return rec["min_dscr"], rec["avg_dscr"]
-
-
-def _dscr(cd: CompiledDeal, rec: dict[str, Any]) -> tuple[F, F, F]:
+    The summary's minimum and average DSCR are accumulated by the engine as it runs.
+    """
     T = cd.n_periods
     phase, cfads, ds = rec["phase"], rec["cfads"], rec["ds"]
-    tol = 1e-9 * max(1.0, sum(t.commitment for t in cd.tranches))
     tt = np.arange(T)[:, None]
     # operating periods with debt service, except the one in which the deal is wound up
     # before the horizon (its debt service is paid from the sale, not from CFADS)
     valid = (
         ((phase == OPERATION) | (phase == LOCK_UP))
         & (tt >= cd.op_start)
-        & (ds > tol)
+        & (ds > cd.tol)
         & ((tt != rec["end_t"][None, :]) | (tt == T - 1))
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        dscr = np.where(valid, cfads / np.where(ds > 0, ds, 1.0), np.nan)
-    n_valid = valid.sum(axis=0)
-    min_dscr = np.where(n_valid > 0, np.where(valid, dscr, np.inf).min(axis=0), np.nan)
-    avg_dscr = np.where(
-        n_valid > 0, np.where(valid, dscr, 0.0).sum(axis=0) / np.maximum(n_valid, 1), np.nan
-    )
-    return dscr, min_dscr, avg_dscr
+        dscr: F = np.where(valid, cfads / np.where(ds > 0, ds, 1.0), np.nan)
+    return dscr
 
 
 def build_result(
@@ -170,9 +158,9 @@ def build_result(
     S, T = drv.n, cd.n_periods
     names = list(drv.names)
     t_years = cd.t_years
-    tol = 1e-9 * max(1.0, sum(t.commitment for t in cd.tranches))
+    tol = cd.tol
     min_dscr, avg_dscr = rec["min_dscr"], rec["avg_dscr"]
-    v = _discount(cd)
+    v = cd.discount_factors
     draws = rec["draw"]  # (J, T, S)
     funded0 = sum(t.amount for t in cd.tranches)
     debt_pv = funded0 + np.einsum("t,jts->s", v, draws)
@@ -252,7 +240,7 @@ def build_result(
     empty = pd.DataFrame()
     periods = tranches = accounts = equity = empty
     if detail:
-        periods, tranches, accounts, equity = _detail(cd, drv, rec, _dscr(cd, rec)[0])
+        periods, tranches, accounts, equity = _detail(cd, drv, rec, _dscr(cd, rec))
     params = {
         "deal": cd.spec.id,
         "frequency": cd.spec.calendar.frequency,
@@ -290,17 +278,11 @@ def _close_table(cd: CompiledDeal) -> pd.DataFrame:
     for a in spec.accounts:
         if a.initial > 0:
             rows.append({"side": "use", "item": a.id, "amount": a.initial})
-    remainder = (
-        sum(t.amount for t in spec.tranches)
-        + spec.equity.amount
-        - sum(p.amount for p in spec.close.payments)
-        - sum(a.initial for a in spec.accounts)
-    )
-    rows.append({"side": "use", "item": spec.close.remainder_to, "amount": remainder})
+    rows.append({"side": "use", "item": spec.close.remainder_to, "amount": cd.close_remainder})
     return pd.DataFrame(rows)
 
 
-def _long(values: dict[str, F], names: list[str], T: int) -> dict[str, Any]:
+def _long(values: dict[str, F]) -> dict[str, Any]:
     """(T, S) arrays -> columns in scenario-major order."""
     return {k: np.asarray(v).T.reshape(-1) for k, v in values.items()}
 
@@ -316,8 +298,8 @@ def _detail(
     date_col = np.tile(dates, S)
     phase_names = np.array(PHASE_NAMES, dtype=object)
     debt = rec["debt"]
-    tol = 1e-9 * max(1.0, sum(t.commitment for t in cd.tranches))
-    v = _discount(cd)
+    tol = cd.tol
+    v = cd.discount_factors
     cf = rec["cfads"] * v[:, None]
     rev_cum = np.cumsum(cf[::-1], axis=0)[::-1]
     after = np.zeros_like(rev_cum)
@@ -371,7 +353,7 @@ def _detail(
             "period": per,
             "date": date_col,
             "phase": phase_names[rec["phase"].T.reshape(-1)],
-            **_long(cols, names, T),
+            **_long(cols),
             "lock_up": (rec["phase"] == LOCK_UP).T.reshape(-1),
             "cash_sweep": rec["sweep"].T.reshape(-1),
             "default": (rec["phase"] == DEFAULT).T.reshape(-1),
@@ -399,9 +381,7 @@ def _detail(
                             "written_off": rec["wo"][j],
                             "balance_end": rec["bal1"][j],
                             "interest_arrears": rec["arrears"][j],
-                        },
-                        names,
-                        T,
+                        }
                     ),
                 }
             )
@@ -424,9 +404,7 @@ def _detail(
                             "deposits": rec["dep"][k],
                             "withdrawals": rec["wd"][k],
                             "balance_end": rec["acc1"][k],
-                        },
-                        names,
-                        T,
+                        }
                     ),
                 }
             )

@@ -14,6 +14,7 @@ figure) and ``sources`` (ids of entries in the deal's ``sources`` list).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -155,10 +156,11 @@ class _Annotated(_Spec):
     sources: list[str] = Field(default_factory=list)
 
 
-def _slug(value: str) -> str:
-    import re
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]*", value):
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
         raise ValueError(
             "must be a slug: lower-case letters, digits, '-', '_' or '.', "
             f"starting with a letter or digit; got {value!r}"
