@@ -68,6 +68,15 @@ def test_xirr_bad_inputs() -> None:
         xirr(["2020-01-01", "2021-01-01", "2022-01-01"], [1.0, -1.0, 1.0])
 
 
+def test_xirr_rows_reaches_both_ends_of_its_range() -> None:
+    # one outlay, one receipt a year later: the IRR is receipt / outlay - 1, here -99.95%
+    # and +199,900%, both inside the documented search range [-99.99%, 1,000,000%]
+    got = xirr_rows([0.0, 1.0], [[-10.0, 0.005], [-10.0, 20_000.0], [-22.0, 22.0 * 9886.0]])
+    assert_allclose(got, [0.005 / 10.0 - 1.0, 1999.0, 9885.0], rtol=1e-10)
+    with pytest.raises(ConvergenceError):  # -99.995% is outside it
+        xirr(["2020-01-01", "2020-12-31"], [-10.0, 0.0005])
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.floats(0.0, 50.0), min_size=2, max_size=12),

@@ -33,6 +33,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 DAYS_PER_YEAR = 365.0
+IRR_LOW, IRR_HIGH = -0.9999, 1e4
+"""The rates the IRR solvers search: -99.99% to 1,000,000% a year."""
 
 # ------------------------------------------------------------------------------ XIRR
 
@@ -130,9 +132,10 @@ def xirr_rows(
     one payment and one receipt); rows it does not settle within a few steps continue
     with a safeguarded Newton (steps kept inside a bracket where the NPV changes sign,
     bisection of ``log(1 + r)`` otherwise; Press et al., *Numerical Recipes*, ``rtsafe``)
-    on ``[-0.999, 1e3]``; rows whose NPV has the same sign at both ends and whose flows
+    on ``[-0.9999, 1e4]``; rows whose NPV has the same sign at both ends and whose flows
     are not "pay then receive" are searched on a grid of rates. Rows with no sign change
-    in their flows (all of one sign, or all zero), or an IRR below -99.9%, get ``nan``.
+    in their flows (all of one sign, or all zero), or no IRR in ``[-0.9999, 1e4]``, get
+    ``nan``.
 
     Parameters
     ----------
@@ -224,8 +227,8 @@ def irr_time_major(
     # 2. safeguarded Newton on a sign-changing bracket for the rest
     left = np.flatnonzero(~done)
     if left.size:
-        lo = np.full(left.size, -0.999)
-        hi = np.full(left.size, 1e3)
+        lo = np.full(left.size, IRR_LOW)
+        hi = np.full(left.size, IRR_HIGH)
         f_lo = flows_.npv(lo, left)[0]
         f_hi = flows_.npv(hi, left)[0]
         ok = np.sign(f_lo) * np.sign(f_hi) < 0
@@ -259,7 +262,7 @@ def irr_time_major(
     rest = np.flatnonzero(~done)
     if rest.size:
         # invest-then-receive flows have a decreasing NPV: no sign change on the bracket
-        # means no IRR above -99.9%; only the others are searched on a grid
+        # means no IRR in the bracket; only the others are searched on a grid
         r = aT[:, rest].T
         cols = np.arange(r.shape[1])
         last_neg = np.where(r < 0, cols, -1).max(axis=1)
@@ -272,7 +275,7 @@ def irr_time_major(
 
 def _bisect_rows(t: FloatArray, rows: FloatArray, tol: float) -> FloatArray:
     """Bisection for the rows Newton could not solve; nan where no bracket is found."""
-    grid = np.concatenate([np.linspace(-0.9999, -0.5, 6), np.geomspace(1e-4, 1e4, 60) - 0.5])
+    grid = np.concatenate([np.linspace(IRR_LOW, -0.5, 6), np.geomspace(1e-4, IRR_HIGH, 60) - 0.5])
     grid = np.unique(np.concatenate([grid, [0.0]]))
     vals = np.stack([_npv_and_slope(np.full(rows.shape[0], g), t, rows)[0] for g in grid], 1)
     sign = np.sign(vals)
