@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ouroboros.hurdle._finance import annuity_factor, capital_recovery_factor, solve_increasing
+from ouroboros.hurdle._gap import years_to_close
 
 __all__ = ["FUNCTIONS", "Expression", "ExpressionError", "parse_expression"]
 
@@ -110,7 +111,7 @@ def _fn_years_to(target: Value, current: Value, growth: Value) -> Value:
     t, c, g = _as_array(target), _as_array(current), _as_array(growth)
     if np.any(t <= 0) or np.any(c <= 0) or np.any(g <= 0):
         raise ExpressionError("years_to(target, current, growth) needs positive arguments")
-    return np.maximum(np.log(t / c) / np.log1p(g), 0.0)
+    return years_to_close(t, c, g)
 
 
 @dataclass(frozen=True)
