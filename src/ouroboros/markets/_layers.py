@@ -33,7 +33,7 @@ default year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,7 +42,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from ouroboros.errors import InputError
-from ouroboros.markets._validate import FloatArray, check_number
+from ouroboros.markets._validate import FloatArray, check_number, dependency_order
 
 __all__ = [
     "LAYER_KINDS",
@@ -391,35 +391,22 @@ class LayerResult:
 
 
 def _resolve_order(layers: Mapping[str, Layer]) -> list[str]:
-    order: list[str] = []
-    state: dict[str, int] = {}
+    """Layers ordered so that every layer comes after those it is built on."""
 
-    def deps(lay: Layer) -> list[str]:
+    def deps(name: str) -> Iterator[str]:
+        lay = layers[name]
         if lay.kind == "levered_fund":
-            return [str(lay.underlying)]
-        if lay.kind == "portfolio":
-            return list(lay.weights)
-        return []
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise InputError(
-                f"layers refer to each other in a cycle: {' → '.join([*path, name])}",
-                field="layers",
-            )
-        state[name] = 1
-        for dep in deps(layers[name]):
+            underlying: list[str] = [str(lay.underlying)]
+        else:
+            underlying = list(lay.weights) if lay.kind == "portfolio" else []
+        for dep in underlying:  # checked one at a time, as the walk reaches it
             if dep not in layers:
                 raise InputError(f"layer {name!r} refers to unknown layer {dep!r}", field="layers")
-            visit(dep, [*path, name])
-        state[name] = 2
-        order.append(name)
+            yield dep
 
-    for name in layers:
-        visit(name, [])
-    return order
+    return dependency_order(
+        layers, deps, cycle="layers refer to each other in a cycle", field="layers"
+    )
 
 
 def layer_payoffs(

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ouroboros.errors import ConvergenceError, InputError
-from ouroboros.markets._validate import FloatArray, check_number
+from ouroboros.markets._validate import FloatArray, check_number, dependency_order
 
 __all__ = [
     "IMPACT_KINDS",
@@ -231,27 +231,12 @@ class SellingResult:
 def _fund_order(holders: Sequence[Holder]) -> list[int]:
     """Holders ordered so that every fund comes before the holders that own it."""
     index = {h.name: i for i, h in enumerate(holders)}
-    deps = {
-        i: [index[p.asset] for p in h.portfolio if p.asset in index] for i, h in enumerate(holders)
-    }
-    order: list[int] = []
-    state = [0] * len(holders)  # 0 new, 1 visiting, 2 done
 
-    def visit(i: int, path: list[str]) -> None:
-        if state[i] == 2:
-            return
-        if state[i] == 1:
-            cyc = " → ".join([*path, holders[i].name])
-            raise InputError(f"fund stakes form a cycle: {cyc}", field="portfolio")
-        state[i] = 1
-        for j in deps[i]:
-            visit(j, [*path, holders[i].name])
-        state[i] = 2
-        order.append(i)
+    def funds_held(name: str) -> list[str]:
+        return [p.asset for p in holders[index[name]].portfolio if p.asset in index]
 
-    for i in range(len(holders)):
-        visit(i, [])
-    return order
+    names = dependency_order(index, funds_held, cycle="fund stakes form a cycle", field="portfolio")
+    return [index[n] for n in names]
 
 
 def forced_selling(

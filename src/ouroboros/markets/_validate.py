@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ __all__ = [
     "FloatArray",
     "as_path",
     "check_number",
+    "dependency_order",
 ]
 
 
@@ -97,3 +98,40 @@ def as_path(
         bad = float(arr[arr < ge][0])
         raise InputError(f"{name} must be >= {ge:g}, got {bad:g}", field=name)
     return arr
+
+
+def dependency_order(
+    names: Iterable[str], deps: Callable[[str], Iterable[str]], *, cycle: str, field: str
+) -> list[str]:
+    """``names`` in an order where each comes after everything it depends on.
+
+    A depth-first walk of ``deps(name)``; a cycle raises an :class:`InputError` whose
+    message starts with ``cycle`` and shows the loop.
+
+    Examples
+    --------
+    >>> dependency_order(["fof", "fund"], {"fof": ["fund"], "fund": []}.get,
+    ...                  cycle="cycle", field="x")
+    ['fund', 'fof']
+    >>> dependency_order(["a", "b"], {"a": ["b"], "b": ["a"]}.get, cycle="cycle", field="x")
+    Traceback (most recent call last):
+    ...
+    ouroboros.errors.InputError: cycle: a → b → a
+    """
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise InputError(f"{cycle}: {' → '.join([*path, name])}", field=field)
+        state[name] = 1
+        for dep in deps(name):
+            visit(dep, [*path, name])
+        state[name] = 2
+        order.append(name)
+
+    for name in names:
+        visit(name, [])
+    return order
