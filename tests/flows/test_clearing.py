@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +217,13 @@ def test_bad_options_and_unwritable_output(tmp_path: Path) -> None:
         clear_obligations(df.drop(columns="amount"))
     with pytest.raises(InputError, match="cannot write"):
         write_clearing(clear_obligations(df), tmp_path / "no" / "such" / "dir.csv")
+
+
+def test_the_clear_path_does_not_load_the_ledger_model() -> None:
+    """``ouroboros clear`` needs no dataset: importing the engines leaves the model out."""
+    code = (
+        "import sys, ouroboros.flows\n"
+        "print(sorted({'ouroboros.model', 'ouroboros.views'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -9,12 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ouroboros import cli
-from ouroboros.cli import _flows, main
+from ouroboros.cli import main
 from ouroboros.model import default_ledger
-
-if not {c.name for c in cli.app.registered_commands} >= {"loops", "clear"}:
-    _flows.register(cli.app)  # until the lead wires the module into the root app
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from ouroboros.errors import ConvergenceError
 from ouroboros.flows._network import (
     FlowInput,
     as_network,
+    by_component,
     excluded_mask,
     strong_components,
 )
@@ -141,6 +141,7 @@ def bff_circulation_edges(
     amount = np.asarray(amount, dtype=np.float64)
     rem = amount.copy()
     circ = np.zeros_like(rem)
+    rate = np.zeros_like(rem)  # this round's forwarding rate of each edge's payer
     pi_prev = np.zeros(n)  # last stationary weight of each node, a warm start
     live = np.flatnonzero(rem > 0)
     for _ in range(n + 2):
@@ -149,27 +150,20 @@ def bff_circulation_edges(
         live = live[inside]
         if live.size == 0:
             return circ
-        comp = labels[src[live]]
-        order = np.argsort(comp, kind="stable")
-        edges, comp = live[order], comp[order]
-        cuts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1], True])
-        alpha = np.empty(edges.size)
-        for lo, hi in itertools.pairwise(cuts):  # one pass per component
-            e = edges[lo:hi]
-            nodes, local = np.unique(np.concatenate([src[e], dst[e]]), return_inverse=True)
-            a, b = local[: e.size], local[e.size :]
+        for e, nodes, a, b in by_component(labels, live, src, dst):
             guess = pi_prev[nodes]
             start = guess if guess.min() > 0 else None
             rates = forwarding_rates(nodes.size, a, b, rem[e], start)
             out = np.bincount(a, weights=rem[e], minlength=nodes.size)
             pi_prev[nodes] = rates * out
-            alpha[lo:hi] = rates[a]
+            rate[e] = rates[a]
+        alpha = rate[live]
         full = alpha >= 1.0 - 1e-12
-        take = np.where(full, rem[edges], rem[edges] * alpha)
-        circ[edges] += take
-        left = np.where(full, 0.0, rem[edges] * (1.0 - alpha))
-        left[left <= _ZERO * amount[edges]] = 0.0
-        rem[edges] = left
+        take = np.where(full, rem[live], rem[live] * alpha)
+        circ[live] += take
+        left = np.where(full, 0.0, rem[live] * (1.0 - alpha))
+        left[left <= _ZERO * amount[live]] = 0.0
+        rem[live] = left
     raise ConvergenceError(f"BFF did not finish within {n + 2} rounds")
 
 

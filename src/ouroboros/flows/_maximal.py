@@ -21,7 +21,6 @@ from ouroboros.flows._network import (
     to_units,
 )
 from ouroboros.flows._result import Circulation, make_circulation
-from ouroboros.views import FlowView
 
 __all__ = ["max_circulation_units", "maximal_circulation"]
 
@@ -98,6 +97,8 @@ def max_circulation_units(
 
 def _weights_on(net: Network, weights: FlowInput) -> NDArray[np.int64]:
     """The weight of each edge of ``net`` from a weight matrix (missing entries are 0)."""
+    from ouroboros.views import FlowView
+
     if isinstance(weights, FlowView):
         raise InputError("weights must be a matrix, not a FlowView", field="weights")
     if sparse.issparse(weights):

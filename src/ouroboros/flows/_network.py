@@ -6,9 +6,10 @@ Kernels work on edge lists ``(src, dst, amount)`` over ``n`` nodes; adapters tur
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import itertools
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,22 +17,25 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from ouroboros.errors import InputError
-from ouroboros.model import UNIT_SCALES
-from ouroboros.views import FlowView
+
+if TYPE_CHECKING:  # the ledger model and views load on first use: `clear` needs neither
+    from ouroboros.views import FlowView
 
 __all__ = [
     "FlowInput",
     "Network",
     "aggregate_pairs",
     "as_network",
+    "by_component",
     "excluded_mask",
     "from_units",
     "net_internal_debt",
+    "ratio",
     "strong_components",
     "to_units",
 ]
 
-FlowInput: TypeAlias = FlowView | sparse.sparray | sparse.spmatrix | NDArray[Any]
+FlowInput: TypeAlias = "FlowView | sparse.sparray | sparse.spmatrix | NDArray[Any]"
 """Anything the engines accept as a flow matrix: ``[i, j]`` is what ``i`` pays ``j``."""
 
 # Integer amounts must stay exact in float64 and leave OR-Tools headroom for sums.
@@ -85,6 +89,9 @@ def as_network(
     ``resolution`` defaults to one cent: ``0.01`` divided by the unit's scale for a
     ``FlowView`` (``1e-11`` for a dataset in USD billions), ``0.01`` for plain arrays.
     """
+    from ouroboros.model import UNIT_SCALES
+    from ouroboros.views import FlowView
+
     unit_scale = 1.0
     if isinstance(flows, FlowView):
         if entities is not None and list(entities) != flows.entities:
@@ -171,6 +178,53 @@ def strong_components(
     return labels, inside
 
 
+def by_component(
+    labels: NDArray[np.int64],
+    edges: NDArray[np.int64],
+    src: NDArray[np.int64],
+    dst: NDArray[np.int64],
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]]:
+    """The ``edges`` grouped by the component ``labels`` of their payer, one group at a time.
+
+    Yields ``(e, nodes, a, b)``: the group's edge indices (in their order in ``edges``),
+    its nodes (sorted), and the payer and payee of each edge as positions in ``nodes``,
+    so a component can be solved as a small network of its own.
+
+    Examples
+    --------
+    >>> groups = by_component(np.array([0, 0, 1, 1]), np.array([0, 1, 2]),
+    ...                       np.array([0, 1, 2]), np.array([1, 0, 3]))
+    >>> [(e.tolist(), nodes.tolist(), a.tolist(), b.tolist()) for e, nodes, a, b in groups]
+    [([0, 1], [0, 1], [0, 1], [1, 0]), ([2], [2, 3], [0], [1])]
+    """
+    if edges.size == 0:
+        return
+    comp = labels[src[edges]]
+    order = np.argsort(comp, kind="stable")
+    edges, comp = edges[order], comp[order]
+    cuts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1], True])
+    for lo, hi in itertools.pairwise(cuts):
+        e = edges[lo:hi]
+        nodes, local = np.unique(np.concatenate([src[e], dst[e]]), return_inverse=True)
+        yield e, nodes, local[: e.size], local[e.size :]
+
+
+def ratio(part: NDArray[Any], whole: NDArray[Any]) -> NDArray[np.float64]:
+    """``part / whole`` where ``whole > 0``, NaN elsewhere (a share of nothing).
+
+    >>> ratio(np.array([1.0, 2.0]), np.array([4.0, 0.0])).tolist()
+    [0.25, nan]
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), np.nan)
+
+
+def _whole_per_unit(resolution: float) -> int | None:
+    """``1 / resolution`` if it is a whole number (100 for cents), else None."""
+    inv = 1.0 / resolution
+    return round(inv) if abs(inv - round(inv)) < 1e-9 * inv else None
+
+
 def to_units(amount: NDArray[np.float64], resolution: float) -> NDArray[np.int64]:
     """Amounts as whole multiples of ``resolution``, rounded down (never up).
 
@@ -178,9 +232,8 @@ def to_units(amount: NDArray[np.float64], resolution: float) -> NDArray[np.int64
     ``amount - units * resolution`` is never negative; values within ``1e-6`` of a
     multiple count as that multiple (``5594.04`` is 559404 cents, not 559403).
     """
-    inv = 1.0 / resolution
-    exact = abs(inv - round(inv)) < 1e-9 * inv
-    scaled = amount * round(inv) if exact else amount / resolution
+    per = _whole_per_unit(resolution)
+    scaled = amount * per if per is not None else amount / resolution
     total = float(np.sum(scaled)) if scaled.size else 0.0
     if total >= _MAX_UNITS:
         raise InputError(
@@ -195,9 +248,8 @@ def from_units(
     units: NDArray[np.int64], amount: NDArray[np.float64], resolution: float
 ) -> NDArray[np.float64]:
     """Integer amounts back to the data's unit, capped at the original ``amount``."""
-    inv = 1.0 / resolution
-    exact = abs(inv - round(inv)) < 1e-9 * inv
-    value = units / round(inv) if exact else units * resolution
+    per = _whole_per_unit(resolution)
+    value = units / per if per is not None else units * resolution
     return np.minimum(np.asarray(value, dtype=np.float64), amount)
 
 

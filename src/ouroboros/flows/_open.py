@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,9 @@ from scipy.sparse.linalg import splu
 from ouroboros.flows._network import (
     FlowInput,
     as_network,
+    by_component,
     excluded_mask,
+    ratio,
     strong_components,
 )
 
@@ -150,22 +151,11 @@ def open_system(
     src, dst, amt = net.src[inner], net.dst[inner], net.amount[inner]
     cycled = np.zeros(n)
     labels, inside = strong_components(n, src, dst)
-    e = np.flatnonzero(inside)
-    if e.size:
-        comp = labels[src[e]]
-        order = np.argsort(comp, kind="stable")
-        e, comp = e[order], comp[order]
-        cuts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1], True])
-        for lo, hi in itertools.pairwise(cuts):  # one pass per component
-            ee = e[lo:hi]
-            nodes, local = np.unique(np.concatenate([src[ee], dst[ee]]), return_inverse=True)
-            a, b = local[: ee.size], local[ee.size :]
-            share = amt[ee] / through[src[ee]]
-            cycled[nodes] = return_diagonal(nodes.size, a, b, share)
+    for e, nodes, a, b in by_component(labels, np.flatnonzero(inside), src, dst):
+        share = amt[e] / through[src[e]]
+        cycled[nodes] = return_diagonal(nodes.size, a, b, share)
     keep = ~mask
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ret = np.where(outflow > 0, cycled * through / np.where(outflow > 0, outflow, 1), np.nan)
-    ret = np.where(np.isnan(ret), np.nan, np.clip(ret, 0.0, 1.0))
+    ret = np.clip(ratio(cycled * through, outflow), 0.0, 1.0)  # NaN stays NaN
     table = pd.DataFrame(
         {
             "id": np.asarray(net.entities, dtype=object)[keep],

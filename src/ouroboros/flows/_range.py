@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -17,8 +16,10 @@ from ouroboros.flows._maximal import max_circulation_units
 from ouroboros.flows._network import (
     FlowInput,
     as_network,
+    by_component,
     excluded_mask,
     from_units,
+    ratio,
     to_units,
 )
 
@@ -132,14 +133,7 @@ def inflow_range_units(
         return circ, lo, hi
     graph = sparse.csr_array((np.ones(fe.size), (src[fe], dst[fe])), shape=(n, n))
     _, comp = connected_components(graph, directed=True, connection="weak")
-    edge_comp = comp[src[fe]]
-    order = np.argsort(edge_comp, kind="stable")
-    fe, edge_comp = fe[order], edge_comp[order]
-    cuts = np.flatnonzero(np.r_[True, edge_comp[1:] != edge_comp[:-1], True])
-    for lo_i, hi_i in itertools.pairwise(cuts):  # one pass per component
-        e = fe[lo_i:hi_i]
-        nodes, local = np.unique(np.concatenate([src[e], dst[e]]), return_inverse=True)
-        a, b = local[: e.size], local[e.size :]
+    for e, nodes, a, b in by_component(comp, fe, src, dst):
         # residual arcs: forward i -> j (room left), backward j -> i (flow to cancel)
         tail = np.concatenate([a, b])
         head = np.concatenate([b, a])
@@ -193,17 +187,13 @@ def circular_inflow_range(
     inflow = np.bincount(net.dst, weights=net.amount, minlength=net.n)
     lo_f = np.minimum(from_units(lo, np.full(net.n, np.inf), net.resolution), inflow)
     hi_f = np.minimum(from_units(hi, np.full(net.n, np.inf), net.resolution), inflow)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        safe = np.where(inflow > 0, inflow, 1.0)
-        share_lo = np.where(inflow > 0, lo_f / safe, np.nan)
-        share_hi = np.where(inflow > 0, hi_f / safe, np.nan)
     return pd.DataFrame(
         {
             "id": net.entities,
             "inflow": inflow,
             "circular_inflow_min": lo_f,
             "circular_inflow_max": hi_f,
-            "circular_share_min": share_lo,
-            "circular_share_max": share_hi,
+            "circular_share_min": ratio(lo_f, inflow),
+            "circular_share_max": ratio(hi_f, inflow),
         }
     )

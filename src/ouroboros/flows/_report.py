@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,9 @@ from ouroboros.flows._network import FlowInput, as_network
 from ouroboros.flows._open import OpenSystem, open_system
 from ouroboros.flows._range import circular_inflow_range
 from ouroboros.flows._result import Circulation
-from ouroboros.model import Ledger
-from ouroboros.views import FlowView, money_flows
+
+if TYPE_CHECKING:
+    from ouroboros.model import Ledger
 
 __all__ = ["METHODS", "CircularityReport", "analyse_circularity", "circularity_report"]
 
@@ -164,6 +165,8 @@ def analyse_circularity(
     >>> rep.cycles["path"][0]
     ['nvidia', 'openai', 'oracle', 'nvidia']
     """
+    from ouroboros.views import FlowView
+
     if method not in METHODS:
         raise InputError(
             f"method must be one of {', '.join(METHODS)}; got {method!r}", field="method"
@@ -275,6 +278,7 @@ def circularity_report(
 
     Examples
     --------
+    >>> from ouroboros.model import Ledger
     >>> lg = Ledger.model_validate({
     ...     "meta": {"name": "three friends", "unit": "billion"},
     ...     "sources": [{"id": "s", "title": "seed article 000", "kind": "seed_article"}],
@@ -294,6 +298,8 @@ def circularity_report(
     >>> rep.cycles[["path", "amount"]].values.tolist()
     [[['nvidia', 'openai', 'oracle', 'nvidia'], 100.0]]
     """
+    from ouroboros.views import money_flows
+
     fv = money_flows(
         ledger,
         year=year,

@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import sparse
 
-from ouroboros.flows._network import Network, net_internal_debt
+from ouroboros.flows._network import Network, net_internal_debt, ratio
 
 __all__ = ["Circulation", "make_circulation"]
 
@@ -84,15 +84,13 @@ class Circulation:
         inflow = np.bincount(self._dst, weights=amount, minlength=n)
         outflow = np.bincount(self._src, weights=amount, minlength=n)
         c_in = np.bincount(self._dst, weights=circ, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(inflow > 0, c_in / np.where(inflow > 0, inflow, 1.0), np.nan)
         return pd.DataFrame(
             {
                 "id": self.entities,
                 "inflow": inflow,
                 "outflow": outflow,
                 "circular_inflow": c_in,
-                "circular_share": share,
+                "circular_share": ratio(c_in, inflow),
                 "net_position": inflow - outflow,
             }
         )
