@@ -22,7 +22,7 @@ from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, InitErrorDetails
 
-from ouroboros._yamldoc import YamlDoc
+from ouroboros._yamldoc import YamlDoc, nearest_line
 from ouroboros.errors import DatasetError, Problem
 
 __all__ = [
@@ -465,11 +465,7 @@ class ProblemCollector:
 
     def line(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
-        for k in range(len(path), -1, -1):
-            line = self.lines.get(path[:k])
-            if line is not None:
-                return line
-        return None
+        return nearest_line(self.lines, path)
 
     def file_of(self, path: Path_) -> str:
         """The file that holds ``path``."""

@@ -5,6 +5,7 @@ Shared by every loader of YAML files (datasets, deal specs, registries, rules)."
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,22 @@ import yaml
 
 from ouroboros.errors import DatasetError, Problem
 
-__all__ = ["YamlDoc", "parse_yaml", "read_source"]
+__all__ = ["YamlDoc", "nearest_line", "parse_yaml", "read_source"]
 
 Path_ = tuple[str | int, ...]
+
+
+def nearest_line(lines: Mapping[Any, int], path: Sequence[Any]) -> int | None:
+    """The line of ``path`` in ``lines``, or of its nearest ancestor that has one.
+
+    >>> nearest_line({(): 1, ("a",): 2}, ("a", "b", 0)), nearest_line({}, ("a",))
+    (2, None)
+    """
+    for k in range(len(path), -1, -1):
+        line = lines.get(tuple(path[:k]))
+        if line is not None:
+            return line
+    return None
 
 
 class YamlDoc:
@@ -36,18 +50,7 @@ class YamlDoc:
 
     def line(self, path: Path_) -> int | None:
         """Line of ``path`` or of its nearest ancestor that has one."""
-        p = tuple(path)
-        while p:
-            if p in self.lines:
-                return self.lines[p]
-            p = p[:-1]
-        return self.lines.get((), None)
-
-    def problem(
-        self, path: Path_, message: str, *, record: str | None = None, field: str | None = None
-    ) -> Problem:
-        """A :class:`~ouroboros.errors.Problem` located at ``path``."""
-        return Problem(self.file, self.line(path), record, field, message)
+        return nearest_line(self.lines, path)
 
 
 def _bad_scalar(text: str, file: str, exc: Exception) -> Problem:
@@ -104,6 +107,10 @@ def read_source(path: str | os.PathLike[str]) -> str:
 MAX_VALUES = 2_000_000
 """Most values a document may hold once aliases are expanded ("billion laughs" guard)."""
 
+NESTED_TOO_DEEPLY = (
+    "the document is nested too deeply (lists or mappings inside each other); refused"
+)
+
 
 def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc:
     r"""Parse ``text`` with the safe loader; duplicate keys are errors.
@@ -114,7 +121,8 @@ def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc
     Raises
     ------
     DatasetError
-        On a syntax error, a duplicated key or an over-large document, with its line.
+        On a syntax error, a duplicated key or an over-large document, with its line, or
+        a document nested too deeply for the parser.
 
     Examples
     --------
@@ -140,6 +148,8 @@ def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc
     except (ValueError, TypeError, OverflowError) as exc:
         # a scalar that resolves to a type but cannot be built, e.g. the date 2035-13-31
         raise DatasetError([_bad_scalar(text, file, exc)]) from None
+    except RecursionError:  # PyYAML composes nested nodes recursively
+        raise DatasetError([Problem(file, None, None, None, NESTED_TOO_DEEPLY)]) from None
     finally:
         loader.dispose()
     return YamlDoc(data, lines, file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -28,3 +29,16 @@ def test_python_object_tags_are_not_built(tmp_path: Path) -> None:
     path.write_text("meta: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(DatasetError, match=r"YAML syntax error|YAML error"):
         load_ledger(path)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_deep_nesting_is_refused_with_a_clear_error(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"deep{suffix}"
+    path.write_text('{"meta": ' + "[" * 500 + "]" * 500 + "}\n")  # both YAML and JSON
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)  # below 500 levels, whatever limit the test runner set
+    try:
+        with pytest.raises(DatasetError, match=rf"deep\{suffix}: the document is nested too deep"):
+            load_ledger(path)
+    finally:
+        sys.setrecursionlimit(limit)

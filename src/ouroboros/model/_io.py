@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel
 
 from ouroboros._problems import Path_, ProblemCollector, lines_by_path
-from ouroboros._yamldoc import parse_yaml, read_source
+from ouroboros._yamldoc import NESTED_TOO_DEEPLY, parse_yaml, read_source
 from ouroboros.errors import DatasetError, Problem
 from ouroboros.model._ledger import Ledger, cross_reference_problems
 from ouroboros.model._schema import (
@@ -73,6 +73,8 @@ def _parse_json(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
         ) from None
     except ValueError as exc:
         raise DatasetError([Problem(file, None, None, None, f"JSON error: {exc}")]) from None
+    except RecursionError:
+        raise DatasetError([Problem(file, None, None, None, NESTED_TOO_DEEPLY)]) from None
 
 
 # -------------------------------------------------------------------------- validation
@@ -449,8 +451,6 @@ _Dumper.add_representer(str, _represent_str)
 def dumps_ledger(ledger: Ledger, fmt: Literal["yaml", "json"]) -> str:
     """Serialise a ledger to YAML or JSON text (the dataset file's layout).
 
-    >>> from ouroboros.model import Ledger
-    >>> import yaml
     >>> from ouroboros.model import Ledger
     >>> lg = Ledger.model_validate({"meta": {"name": "two\N{LINE SEPARATOR}lines"}})
     >>> ledger_from_data(yaml.safe_load(dumps_ledger(lg, "yaml"))) == lg
