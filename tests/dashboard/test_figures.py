@@ -15,7 +15,6 @@ from ouroboros.dashboard import (
     KIND_COLORS,
     ROLE_COLORS,
     circular_share_figure,
-    deal_yearly,
     instrument_years,
     ledger_years,
     loop_elements,
@@ -26,6 +25,7 @@ from ouroboros.dashboard import (
     tornado_figure,
 )
 from ouroboros.dashboard._figures import _width
+from ouroboros.deals import yearly_summary
 from ouroboros.flows import circularity_report
 from ouroboros.model import Ledger, default_ledger
 
@@ -148,14 +148,14 @@ def test_loop_elements_highlight_the_chosen_loop() -> None:
             if e.get("classes") == "loop"} == marked  # fmt: skip
 
 
-def test_deal_yearly_sums_periods() -> None:
+def test_deal_years_sum_periods() -> None:  # the roll-up the cash-flow figure draws
     periods = pd.DataFrame(
         {"date": pd.to_datetime([dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2027, 3, 31)]),
          "revenue": [1.0, 2.0, 4.0], "cfads": [0.5, 1.0, 2.0], "interest": [0.1, 0.1, 0.2],
          "principal": [0.2, 0.3, 0.4], "distributions": [0.0, 0.5, 1.0],
          "dscr": [1.7, 2.5, np.nan], "debt": [10.0, 9.7, 9.3]}
     )  # fmt: skip
-    y = deal_yearly(periods)
+    y = yearly_summary(periods)
     assert y["year"].tolist() == [2026, 2027]
     np.testing.assert_allclose(y["revenue"], [3.0, 4.0])
     np.testing.assert_allclose(y["min_dscr"], [1.7, np.nan])

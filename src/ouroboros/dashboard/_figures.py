@@ -33,7 +33,6 @@ __all__ = [
     "deal_balance_figure",
     "deal_cashflow_figure",
     "deal_dscr_figure",
-    "deal_yearly",
     "empty_figure",
     "gauges_figure",
     "instrument_years",
@@ -411,25 +410,31 @@ def loop_elements(
     return nodes + out
 
 
+_NODE_STYLE: dict[str, Any] = {
+    "label": "data(label)",
+    "background-color": "data(color)",
+    "width": "data(size)",
+    "height": "data(size)",
+    "font-size": 11,
+    "font-family": FONT,
+    "color": "#222",
+    "text-valign": "bottom",
+    "text-margin-y": 3,
+    "text-outline-color": "#fff",
+    "text-outline-width": 2,
+    "border-width": 1,
+    "border-color": "#555",
+}
+"""An entity on the Cytoscape maps: a dot sized and coloured by its data, named below it."""
+
+
 def network_stylesheet() -> list[dict[str, Any]]:
     """The Cytoscape stylesheet of the network maps."""
     sheet: list[dict[str, Any]] = [
         {
             "selector": "node",
             "style": {
-                "label": "data(label)",
-                "background-color": "data(color)",
-                "width": "data(size)",
-                "height": "data(size)",
-                "font-size": 11,
-                "font-family": FONT,
-                "color": "#222",
-                "text-valign": "bottom",
-                "text-margin-y": 3,
-                "text-outline-color": "#fff",
-                "text-outline-width": 2,
-                "border-width": 1,
-                "border-color": "#555",
+                **_NODE_STYLE,
                 # nodes above every edge, for drawing and for clicks: a small node under
                 # the end of a thick edge must still be the thing a click selects
                 "z-index-compare": "manual",
@@ -735,15 +740,9 @@ def circular_share_figure(entities: pd.DataFrame, *, title: str, top: int = 20) 
 # ---------------------------------------------------------------------------- deals
 
 
-def deal_yearly(periods: pd.DataFrame) -> pd.DataFrame:
-    """Per-period deal table rolled up by calendar year (see
-    :func:`ouroboros.deals.yearly_summary`)."""
-    return yearly_summary(periods)
-
-
 def deal_cashflow_figure(periods: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
     """Yearly revenue, CFADS, debt service and distributions to equity."""
-    y = deal_yearly(periods)
+    y = yearly_summary(periods)
     fig = go.Figure()
     fig.add_trace(go.Bar(x=y["year"], y=y["cfads"], name="CFADS", marker_color="#1f77b4"))
     fig.add_trace(go.Bar(x=y["year"], y=-y["interest"], name="interest", marker_color="#ff7f0e"))
@@ -863,30 +862,19 @@ def tornado_figure(
         return empty_figure("No input moves this output.", title)
     y = df["input"].str.replace("_", " ")
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=y,
-            x=(df["output_low"] - base) / scale,
-            base=base / scale,
-            orientation="h",
-            name="input −",
-            marker_color="#1f77b4",
-            customdata=df["low_value"],
-            hovertemplate="%{y} at %{customdata:.4g}: %{x:,.1f}<extra></extra>",
+    for side, name, colour in (("low", "input −", "#1f77b4"), ("high", "input +", "#ff7f0e")):
+        fig.add_trace(
+            go.Bar(
+                y=y,
+                x=(df[f"output_{side}"] - base) / scale,
+                base=base / scale,
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                customdata=df[f"{side}_value"],
+                hovertemplate="%{y} at %{customdata:.4g}: %{x:,.1f}<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=y,
-            x=(df["output_high"] - base) / scale,
-            base=base / scale,
-            orientation="h",
-            name="input +",
-            marker_color="#ff7f0e",
-            customdata=df["high_value"],
-            hovertemplate="%{y} at %{customdata:.4g}: %{x:,.1f}<extra></extra>",
-        )
-    )
     fig.add_vline(x=base / scale, line={"color": "#333"})
     fig.update_xaxes(title="USD bn" if scale == 1e9 else "")
     return _style(
@@ -1008,6 +996,18 @@ def layers_figure(table: pd.DataFrame, *, title: str, value: str = "multiple") -
 # --------------------------------------------------------------------------- stress
 
 _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+"""Dash pattern of the k-th scenario in the stress figures."""
+_LAYER_PALETTE: tuple[str, ...] = (
+    "#d62728",
+    "#ff7f0e",
+    "#9467bd",
+    "#1f77b4",
+    "#2ca02c",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+)
+"""Colour of the k-th investor layer in the stress figures."""
 
 
 def stress_losses_figure(losses: Mapping[str, pd.DataFrame], *, unit: str, title: str) -> go.Figure:
@@ -1023,9 +1023,7 @@ def stress_losses_figure(losses: Mapping[str, pd.DataFrame], *, unit: str, title
     ['banks (a)']
     """
     fig = go.Figure()
-    palette = itertools.cycle(
-        ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#2ca02c", "#8c564b", "#e377c2", "#7f7f7f"]
-    )
+    palette = itertools.cycle(_LAYER_PALETTE)
     colours: dict[str, str] = {}
     for k, (scenario, df) in enumerate(losses.items()):
         value = "loss" if "loss" in df.columns else "mean"
@@ -1176,18 +1174,6 @@ def ledger_years(ledger: Ledger) -> list[int]:
 # StressResult's tables (ouroboros.scenarios): losses by layer as a mean with a p05-p95
 # band, default probabilities with their years, losses at the horizon as boxes, and the
 # chain of defaults and walk-aways as Cytoscape elements.
-
-_LAYER_PALETTE: tuple[str, ...] = (
-    "#d62728",
-    "#ff7f0e",
-    "#9467bd",
-    "#1f77b4",
-    "#2ca02c",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-)
-"""Colour of the k-th investor layer (as in :func:`stress_losses_figure`)."""
 
 _YEAR_STOPS = ("#800026", "#e31a1c", "#fd8d3c", "#fed976")
 """Early (dark red) to late (pale yellow): the colour of a year in the contagion chain."""
@@ -1585,21 +1571,10 @@ def stress_chain_stylesheet() -> list[dict[str, Any]]:
         {
             "selector": "node",
             "style": {
-                "label": "data(label)",
+                **_NODE_STYLE,
                 "text-wrap": "wrap",
                 "text-max-width": 200,
-                "background-color": "data(color)",
-                "width": "data(size)",
-                "height": "data(size)",
-                "font-size": 11,
-                "font-family": FONT,
-                "color": "#222",
-                "text-valign": "bottom",
                 "text-margin-y": 4,
-                "text-outline-color": "#fff",
-                "text-outline-width": 2,
-                "border-width": 1,
-                "border-color": "#555",
             },
         },
         {

@@ -18,6 +18,7 @@ from ouroboros.model import Ledger
 __all__ = [
     "GRAPH_CONFIG",
     "card",
+    "control",
     "dataset_source",
     "error_box",
     "fmt_money",
@@ -79,20 +80,28 @@ def source_note(*parts: Any) -> Component:
     return html.P(["Source: ", *parts], className="source")
 
 
+def control(
+    label: str, child: Any, *, html_for: str | None = None, wide: bool = False
+) -> Component:
+    """A labelled control box; ``html_for`` ties the label to the input with that id."""
+    kw: dict[str, Any] = {"htmlFor": html_for} if html_for is not None else {}
+    return html.Div(
+        [html.Label(label, **kw), child], className="control wide" if wide else "control"
+    )
+
+
 def year_control(id: str, value: int, years: Sequence[int]) -> Component:
     """A labelled "Year" dropdown: ``0`` means all years, then each year of ``years``."""
-    return html.Div(
-        [
-            html.Label("Year", htmlFor=id),
-            dcc.Dropdown(
-                id=id,
-                value=value,
-                clearable=False,
-                options=[{"label": "all years", "value": 0}]
-                + [{"label": str(y), "value": y} for y in years],
-            ),
-        ],
-        className="control",
+    return control(
+        "Year",
+        dcc.Dropdown(
+            id=id,
+            value=value,
+            clearable=False,
+            options=[{"label": "all years", "value": 0}]
+            + [{"label": str(y), "value": y} for y in years],
+        ),
+        html_for=id,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import dash
@@ -19,6 +20,7 @@ from ouroboros.dashboard._figures import (
 from ouroboros.dashboard._pages._base import Page
 from ouroboros.dashboard._ui import (
     card,
+    control,
     error_box,
     fmt_money,
     fmt_pct,
@@ -44,14 +46,11 @@ from ouroboros.errors import OuroborosError
 
 __all__ = ["PAGE", "deal_drivers", "run_bundled"]
 
-_DEALS: dict[str, tuple[DealSpec, CompiledDeal]] = {}
 
-
+@functools.cache
 def _deal(name: str) -> tuple[DealSpec, CompiledDeal]:
-    if name not in _DEALS:
-        spec = bundled_deal(name)
-        _DEALS[name] = (spec, compile_deal(spec))
-    return _DEALS[name]
+    spec = bundled_deal(name)
+    return spec, compile_deal(spec)
 
 
 def deal_drivers(
@@ -167,17 +166,15 @@ def layout(ws: Workspace, key: str) -> Component:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Deal", htmlFor="deal-pick"),
-                            dcc.Dropdown(
-                                id="deal-pick",
-                                value=name,
-                                clearable=False,
-                                options=[{"label": n, "value": n} for n in names],
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Deal",
+                        dcc.Dropdown(
+                            id="deal-pick",
+                            value=name,
+                            clearable=False,
+                            options=[{"label": n, "value": n} for n in names],
+                        ),
+                        html_for="deal-pick",
                     ),
                     slider(
                         "deal-rent",

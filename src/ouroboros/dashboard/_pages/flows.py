@@ -15,6 +15,7 @@ from ouroboros.dashboard._pages._base import Page
 from ouroboros.dashboard._pages._compute import loops_report
 from ouroboros.dashboard._ui import (
     card,
+    control,
     dataset_source,
     fmt_money,
     fmt_pct,
@@ -124,20 +125,18 @@ def layout(ws: Workspace, key: str) -> Component:
                         ],
                         className="control wide",
                     ),
-                    html.Div(
-                        [
-                            html.Label("Hide flows smaller than (% of the largest)"),
-                            dcc.Slider(
-                                id="flows-min",
-                                min=0,
-                                max=10,
-                                step=0.5,
-                                value=0,
-                                marks={0: "0", 5: "5", 10: "10"},
-                                updatemode="mouseup",
-                            ),
-                        ],
-                        className="control wide",
+                    control(
+                        "Hide flows smaller than (% of the largest)",
+                        dcc.Slider(
+                            id="flows-min",
+                            min=0,
+                            max=10,
+                            step=0.5,
+                            value=0,
+                            marks={0: "0", 5: "5", 10: "10"},
+                            updatemode="mouseup",
+                        ),
+                        wide=True,
                     ),
                 ],
                 className="controls",

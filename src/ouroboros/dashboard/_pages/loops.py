@@ -23,6 +23,7 @@ from ouroboros.dashboard._pages._base import Page
 from ouroboros.dashboard._pages._compute import loops_report
 from ouroboros.dashboard._ui import (
     card,
+    control,
     dataset_source,
     fmt_money,
     fmt_pct,
@@ -126,20 +127,17 @@ def layout(ws: Workspace, key: str) -> Component:
                         ],
                         className="control",
                     ),
-                    html.Div(
-                        [
-                            html.Label("Method"),
-                            dcc.RadioItems(
-                                id="loops-method",
-                                value="maximal",
-                                inline=True,
-                                options=[
-                                    {"label": "maximal (MTCS)", "value": "maximal"},
-                                    {"label": "BFF", "value": "bff"},
-                                ],
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Method",
+                        dcc.RadioItems(
+                            id="loops-method",
+                            value="maximal",
+                            inline=True,
+                            options=[
+                                {"label": "maximal (MTCS)", "value": "maximal"},
+                                {"label": "BFF", "value": "bff"},
+                            ],
+                        ),
                     ),
                 ],
                 className="controls",
@@ -150,17 +148,16 @@ def layout(ws: Workspace, key: str) -> Component:
                 [
                     card(
                         "The loops on the map",
-                        html.Div(
-                            [
-                                html.Label("Highlight", htmlFor="loops-pick"),
-                                dcc.Dropdown(
-                                    id="loops-pick",
-                                    value=0,
-                                    clearable=False,
-                                    options=_loop_options(rep),
-                                ),
-                            ],
-                            className="control wide",
+                        control(
+                            "Highlight",
+                            dcc.Dropdown(
+                                id="loops-pick",
+                                value=0,
+                                clearable=False,
+                                options=_loop_options(rep),
+                            ),
+                            html_for="loops-pick",
+                            wide=True,
                         ),
                         cyto.Cytoscape(
                             id="loops-graph",

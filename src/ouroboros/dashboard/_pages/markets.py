@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import dash
@@ -35,21 +36,15 @@ from ouroboros.markets import (
 
 __all__ = ["PAGE", "custom_layers", "custom_liquidity"]
 
-_BASE: dict[str, Any] = {}
 
-
+@functools.cache
 def _liquidity_base() -> LiquidityScenario:
-    if "liq" not in _BASE:
-        _BASE["liq"] = load_liquidity_scenario()
-    sc: LiquidityScenario = _BASE["liq"]
-    return sc
+    return load_liquidity_scenario()
 
 
+@functools.cache
 def _layers_base() -> LayersScenario:
-    if "lay" not in _BASE:
-        _BASE["lay"] = load_layers_scenario()
-    sc: LayersScenario = _BASE["lay"]
-    return sc
+    return load_layers_scenario()
 
 
 def custom_liquidity(

@@ -28,7 +28,15 @@ from ouroboros.dashboard._figures import (
     unit_label,
 )
 from ouroboros.dashboard._pages._base import Page
-from ouroboros.dashboard._ui import card, dataset_source, error_box, source_note, table
+from ouroboros.dashboard._ui import (
+    card,
+    control,
+    dataset_source,
+    error_box,
+    source_note,
+    table,
+    year_control,
+)
 from ouroboros.errors import OuroborosError
 from ouroboros.model import Ledger
 
@@ -37,35 +45,19 @@ __all__ = ["PAGE", "entity_panel", "instrument_panel", "sources_block"]
 DEFAULT_STATUSES = ["funded", "signed", "announced", "letter_of_intent"]
 
 
+def _legend_item(name: str, marker: str, colour: str | None = None) -> Component:
+    swatch: dict[str, Any] = {"style": {"background": colour}} if colour is not None else {}
+    return html.Span(
+        [html.I(className=marker, **swatch), name.replace("_", " ")], className="legend-item"
+    )
+
+
 def _legend(ledger: Ledger) -> Component:
     roles = list(dict.fromkeys(e.roles[0] for e in ledger.entities if e.roles))
     kinds = list(dict.fromkeys(i.kind for i in ledger.instruments))
-    role_items = [
-        html.Span(
-            [
-                html.I(style={"background": ROLE_COLORS.get(r, "#999")}, className="dot"),
-                r.replace("_", " "),
-            ],
-            className="legend-item",
-        )
-        for r in roles
-    ]
-    kind_items = [
-        html.Span(
-            [
-                html.I(style={"background": KIND_COLORS.get(k, "#999")}, className="bar"),
-                k.replace("_", " "),
-            ],
-            className="legend-item",
-        )
-        for k in kinds
-    ]
-    status_items = [
-        html.Span(
-            [html.I(className=f"line {style}"), f"{s.replace('_', ' ')}"], className="legend-item"
-        )
-        for s, (style, _) in STATUS_STYLES.items()
-    ]
+    role_items = [_legend_item(r, "dot", ROLE_COLORS.get(r, "#999")) for r in roles]
+    kind_items = [_legend_item(k, "bar", KIND_COLORS.get(k, "#999")) for k in kinds]
+    status_items = [_legend_item(s, f"line {style}") for s, (style, _) in STATUS_STYLES.items()]
     return html.Div(
         [
             html.Div([html.B("Nodes (first role): "), *role_items]),
@@ -156,57 +148,38 @@ def _controls(ledger: Ledger) -> Component:
     )
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Label("Year", htmlFor="net-year"),
-                    dcc.Dropdown(
-                        id="net-year",
-                        options=[{"label": "all years", "value": 0}]
-                        + [{"label": str(y), "value": y} for y in years],
-                        value=0,
-                        clearable=False,
-                    ),
-                ],
-                className="control",
+            year_control("net-year", 0, years),
+            control(
+                "Kinds",
+                dcc.Checklist(
+                    id="net-kinds",
+                    options=[{"label": k.replace("_", " "), "value": k} for k in kinds],
+                    value=kinds,
+                    inline=True,
+                ),
+                wide=True,
             ),
-            html.Div(
-                [
-                    html.Label("Kinds"),
-                    dcc.Checklist(
-                        id="net-kinds",
-                        options=[{"label": k.replace("_", " "), "value": k} for k in kinds],
-                        value=kinds,
-                        inline=True,
-                    ),
-                ],
-                className="control wide",
+            control(
+                "Statuses",
+                dcc.Checklist(
+                    id="net-statuses",
+                    options=[{"label": s.replace("_", " "), "value": s} for s in statuses],
+                    value=[s for s in statuses if s in DEFAULT_STATUSES],
+                    inline=True,
+                ),
+                wide=True,
             ),
-            html.Div(
-                [
-                    html.Label("Statuses"),
-                    dcc.Checklist(
-                        id="net-statuses",
-                        options=[{"label": s.replace("_", " "), "value": s} for s in statuses],
-                        value=[s for s in statuses if s in DEFAULT_STATUSES],
-                        inline=True,
-                    ),
-                ],
-                className="control wide",
-            ),
-            html.Div(
-                [
-                    html.Label("Layout"),
-                    dcc.RadioItems(
-                        id="net-layout",
-                        options=[
-                            {"label": "columns by role", "value": "preset"},
-                            {"label": "force-directed", "value": "cose"},
-                        ],
-                        value="preset",
-                        inline=True,
-                    ),
-                ],
-                className="control",
+            control(
+                "Layout",
+                dcc.RadioItems(
+                    id="net-layout",
+                    options=[
+                        {"label": "columns by role", "value": "preset"},
+                        {"label": "force-directed", "value": "cose"},
+                    ],
+                    value="preset",
+                    inline=True,
+                ),
             ),
         ],
         className="controls",

@@ -32,7 +32,16 @@ from ouroboros.dashboard._figures import (
     unit_label,
 )
 from ouroboros.dashboard._pages._base import Page
-from ouroboros.dashboard._ui import card, dataset_source, error_box, graph, kpis, source_note, table
+from ouroboros.dashboard._ui import (
+    card,
+    control,
+    dataset_source,
+    error_box,
+    graph,
+    kpis,
+    source_note,
+    table,
+)
 from ouroboros.errors import InputError, OuroborosError
 from ouroboros.scenarios import (
     StressResult,
@@ -432,20 +441,16 @@ def results_view(ws: Workspace, key: str, results: list[StressResult]) -> Compon
     elements, cy_layout = chain_view(ws, key, results[0])
     chain = card(
         "Contagion chain",
-        html.Div(
-            [
-                html.Label(
-                    "Scenario shown here" + (" and in the losses over time" if mc else ""),
-                    htmlFor="stress-pick",
-                ),
-                dcc.Dropdown(
-                    id="stress-pick",
-                    options=[{"label": r.name, "value": r.name} for r in results],
-                    value=results[0].name,
-                    clearable=False,
-                ),
-            ],
-            className="control wide",
+        control(
+            "Scenario shown here" + (" and in the losses over time" if mc else ""),
+            dcc.Dropdown(
+                id="stress-pick",
+                options=[{"label": r.name, "value": r.name} for r in results],
+                value=results[0].name,
+                clearable=False,
+            ),
+            html_for="stress-pick",
+            wide=True,
         ),
         cyto.Cytoscape(
             id="stress-chain",
@@ -523,44 +528,35 @@ def layout(ws: Workspace, key: str) -> Component:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Scenarios", htmlFor="stress-scenarios"),
-                            dcc.Dropdown(
-                                id="stress-scenarios",
-                                options=options,
-                                value=list(DEFAULT_SCENARIOS),
-                                multi=True,
-                                clearable=True,
-                            ),
-                        ],
-                        className="control wide",
+                    control(
+                        "Scenarios",
+                        dcc.Dropdown(
+                            id="stress-scenarios",
+                            options=options,
+                            value=list(DEFAULT_SCENARIOS),
+                            multi=True,
+                            clearable=True,
+                        ),
+                        html_for="stress-scenarios",
+                        wide=True,
                     ),
-                    html.Div(
-                        [
-                            html.Label("Runs", htmlFor="stress-runs"),
-                            dcc.Dropdown(
-                                id="stress-runs",
-                                options=run_options,
-                                value=1,
-                                clearable=False,
-                                searchable=False,
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Runs",
+                        dcc.Dropdown(
+                            id="stress-runs",
+                            options=run_options,
+                            value=1,
+                            clearable=False,
+                            searchable=False,
+                        ),
+                        html_for="stress-runs",
                     ),
-                    html.Div(
-                        [
-                            html.Label("Seed", htmlFor="stress-seed"),
-                            dcc.Input(
-                                id="stress-seed",
-                                type="text",
-                                inputMode="numeric",
-                                value="0",
-                                size="8",
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Seed",
+                        dcc.Input(
+                            id="stress-seed", type="text", inputMode="numeric", value="0", size="8"
+                        ),
+                        html_for="stress-seed",
                     ),
                     html.Button("Run", id="stress-run", n_clicks=0, className="primary"),
                 ],
