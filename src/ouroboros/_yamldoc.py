@@ -133,8 +133,9 @@ def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc
     ouroboros.errors.DatasetError: 1 problem in dataset
     x.yaml:1: the document expands to more than 500 values (aliases); refused
     """
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses some text at once (a NUL byte, say)
         node = loader.get_single_node()
         lines = _lines(node, file, max_values) if node is not None else {}
         data = loader.construct_document(node) if node is not None else None
@@ -151,7 +152,8 @@ def parse_yaml(text: str, file: str, *, max_values: int = MAX_VALUES) -> YamlDoc
     except RecursionError:  # PyYAML composes nested nodes recursively
         raise DatasetError([Problem(file, None, None, None, NESTED_TOO_DEEPLY)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDoc(data, lines, file)
 
 

@@ -42,3 +42,14 @@ def test_deep_nesting_is_refused_with_a_clear_error(tmp_path: Path, suffix: str)
             load_ledger(path)
     finally:
         sys.setrecursionlimit(limit)
+
+
+def test_a_nul_byte_is_a_located_problem_not_an_internal_error(tmp_path: Path) -> None:
+    # PyYAML's reader refuses control characters as soon as the loader is built
+    p = tmp_path / "nul.yaml"
+    p.write_text("meta: {name: x}\n\0\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as err:
+        load_ledger(p)
+    (problem,) = err.value.problems
+    assert problem.file == str(p)
+    assert "unacceptable character #x0000" in problem.message
