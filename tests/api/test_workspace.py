@@ -22,7 +22,7 @@ from ouroboros.api import (
     parse_record_text,
 )
 from ouroboros.errors import DatasetError, InputError
-from ouroboros.model import default_ledger
+from ouroboros.model import default_ledger, load_ledger
 
 
 @pytest.fixture
@@ -70,6 +70,25 @@ def test_unsafe_or_broken_yaml_is_refused(text: str) -> None:
     with pytest.raises(DatasetError) as info:
         parse_dataset_text(text.encode(), filename="evil.yaml")
     assert info.value.problems[0].file == "evil.yaml"
+
+
+def test_unbuildable_or_deep_yaml_is_a_located_problem_as_in_the_cli(tmp_path: Path) -> None:
+    # a date that resolves to a timestamp but cannot be built, or a document nested past the
+    # parser's depth: a located problem, as `ouroboros dataset validate` gives, not a raw error
+    text = "meta: {name: x}\nentities: []\ninstruments:\n  - {id: a, start: 2025-13-45}\n"
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DatasetError) as cli:
+        load_ledger(path)
+    with pytest.raises(DatasetError) as upload:
+        parse_dataset_text(text, filename="bad.yaml")
+    (p,) = upload.value.problems
+    assert (p.file, p.line) == ("bad.yaml", 4) and "invalid timestamp" in p.message
+    assert p.message == cli.value.problems[0].message
+    with pytest.raises(DatasetError, match="<edit>:1: invalid timestamp"):
+        parse_record_text("start: 2025-13-45")
+    with pytest.raises(DatasetError, match=r"deep\.yaml: the document is nested too deeply"):
+        parse_dataset_text("a: " + "[" * 50_000 + "]" * 50_000, filename="deep.yaml")
 
 
 def test_upload_size_limit_names_the_file(ws: Workspace) -> None:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
-import yaml
-
+from ouroboros._problems import Path_, lines_by_path
+from ouroboros._yamldoc import parse_yaml
 from ouroboros.errors import DatasetError, InputError, Problem
 from ouroboros.model import Ledger, default_dataset_path, ledger_from_data, load_ledger
 from ouroboros.store import Store
@@ -45,7 +45,6 @@ DEFAULT_UPLOAD_LIMIT = 2_000_000
 
 SECTIONS = ("entities", "instruments")
 _T = TypeVar("_T")
-_Path = tuple[str, ...]
 
 
 def dataset_slug(name: str) -> str:
@@ -125,60 +124,10 @@ MAX_YAML_VALUES = 500_000
 """Most values an uploaded YAML document may hold once its aliases are expanded."""
 
 
-def _yaml_lines(node: yaml.Node, file: str) -> dict[_Path, int]:
-    """Line of every node by path, counting values as if aliases were expanded.
-
-    An alias (``*name``) reuses an anchored node; a few nested aliases can stand for
-    billions of values ("billion laughs"), so the expanded count is capped.
-    """
-    lines: dict[_Path, int] = {}
-    stack: list[tuple[yaml.Node, _Path]] = [(node, ())]
-    count = 0
-    while stack:
-        n, path = stack.pop()
-        count += 1
-        if count > MAX_YAML_VALUES:
-            raise DatasetError(
-                [
-                    Problem(
-                        file,
-                        n.start_mark.line + 1,
-                        None,
-                        None,
-                        f"the document expands to more than {MAX_YAML_VALUES:,} values "
-                        "(through YAML aliases); write it out plainly",
-                    )
-                ]
-            )
-        lines.setdefault(path, n.start_mark.line + 1)
-        if isinstance(n, yaml.MappingNode):
-            keys: set[str] = set()
-            for k, v in n.value:
-                key = str(k.value)
-                if key in keys:
-                    raise DatasetError(
-                        [Problem(file, k.start_mark.line + 1, None, key, "duplicate key")]
-                    )
-                keys.add(key)
-                stack.append((v, (*path, key)))
-        elif isinstance(n, yaml.SequenceNode):
-            stack.extend((v, (*path, str(i))) for i, v in enumerate(n.value))
-    return lines
-
-
-def _parse_yaml(text: str, file: str) -> tuple[Any, dict[_Path, int]]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        lines = _yaml_lines(node, file) if node is not None else {}
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise DatasetError([Problem(file, line, None, None, f"YAML error: {msg}")]) from None
-    except yaml.YAMLError as exc:
-        raise DatasetError([Problem(file, None, None, None, f"YAML error: {exc}")]) from None
-    return data, lines
+def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Path_, int]]:
+    """The data and the line of every node, by the loaders' parser (safe, aliases capped)."""
+    doc = parse_yaml(text, file, max_values=MAX_YAML_VALUES)
+    return doc.data, lines_by_path(doc)
 
 
 def parse_dataset_text(
@@ -224,7 +173,7 @@ def parse_dataset_text(
     Traceback (most recent call last):
     ...
     ouroboros.errors.DatasetError: 1 problem in dataset
-    evil.yaml:1: YAML error: could not determine a constructor for the tag ...
+    evil.yaml:1: YAML syntax error: could not determine a constructor for the tag ...
     """
     name = PurePath(str(filename).replace("\\", "/")).name or "upload"
     raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
@@ -240,7 +189,7 @@ def parse_dataset_text(
             raise DatasetError(
                 [Problem(name, exc.lineno, None, None, f"JSON syntax error: {exc.msg}")]
             ) from None
-        lines: dict[_Path, int] = {}
+        lines: dict[Path_, int] = {}
     else:
         data, lines = _parse_yaml(text, name)
     return ledger_from_data(data, file=name, lines=lines)
@@ -342,33 +291,33 @@ class Workspace:
         """The ledger named by ``key`` (cached; stored versions never change)."""
         if key == DEFAULT_KEY:
             return self._default
-        with self._lock:
-            if key in self._ledgers:
-                self._ledgers.move_to_end(key)
-                return self._ledgers[key]
-        info = self.info(key)
-        assert info.version is not None
-        lg = self.store.load_dataset(info.name, info.version)
-        with self._lock:
-            self._ledgers[key] = lg
-            while len(self._ledgers) > 8:
-                self._ledgers.popitem(last=False)
-        return lg
+
+        def load() -> Ledger:
+            info = self.info(key)
+            assert info.version is not None
+            return self.store.load_dataset(info.name, info.version)
+
+        return self._lru(self._ledgers, key, 8, load)
 
     # -- caching of computed results ------------------------------------------------
 
     def cached(self, name: str, key: str, params: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per (``name``, dataset ``key``, ``params``); LRU of 64."""
-        k = (name, key, params)
+        return self._lru(self._results, (name, key, params), 64, compute)
+
+    def _lru(
+        self, memo: OrderedDict[Any, Any], k: Hashable, size: int, compute: Callable[[], _T]
+    ) -> _T:
+        """``memo[k]``, computed (outside the lock) on a miss; the oldest of ``size`` go."""
         with self._lock:
-            if k in self._results:
-                self._results.move_to_end(k)
-                return self._results[k]  # type: ignore[no-any-return]
+            if k in memo:
+                memo.move_to_end(k)
+                return memo[k]  # type: ignore[no-any-return]
         value = compute()
         with self._lock:
-            self._results[k] = value
-            while len(self._results) > 64:
-                self._results.popitem(last=False)
+            memo[k] = value
+            while len(memo) > size:
+                memo.popitem(last=False)
         return value
 
     # -- writing: edits and uploads -------------------------------------------------
