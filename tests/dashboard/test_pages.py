@@ -23,7 +23,7 @@ from ouroboros.dashboard import PAGES, create_app, workspace_of
 from ouroboros.dashboard._testing import call_callback
 from ouroboros.deals import bundled_deal, run_deal
 from ouroboros.flows import circularity_report
-from ouroboros.model import default_ledger
+from ouroboros.model import default_ledger, ledger_from_data
 
 pytestmark = pytest.mark.filterwarnings("ignore:(?s).*DataTable will be removed:DeprecationWarning")
 
@@ -277,9 +277,19 @@ def test_upload_through_the_page(app: dash.Dash, tmp_path: Path) -> None:
         "data-upload-result.children",
         {"data-upload.contents": bad, "data-upload.filename": "bad.yaml"},
     )
-    assert "dataset.value" not in r.props and "YAML error" in _text(
+    assert "dataset.value" not in r.props and "YAML syntax error" in _text(
         r.props["data-upload-result.children"]
     )
+
+
+def test_download_is_the_dataset_under_its_store_name(app: dash.Dash) -> None:
+    r = call_callback(
+        app, "data-download.data", {"data-download-go.n_clicks": 1, "dataset.value": "default"}
+    )
+    lg = default_ledger()
+    # "AI capex web, late 2025": the name the store gives it, one dash per gap
+    assert r.props["data-download.data"]["filename"] == "ai-capex-web-late-2025.yaml"
+    assert ledger_from_data(yaml.safe_load(r.props["data-download.data"]["content"])) == lg
 
 
 def test_token_protects_pages_and_callbacks(tmp_path: Path) -> None:

@@ -21,13 +21,21 @@ from dash.development.base_component import Component
 from ouroboros.api import (
     DEFAULT_KEY,
     Workspace,
+    dataset_slug,
     entity_rows,
     instrument_record,
     instrument_rows,
     parse_record_text,
 )
 from ouroboros.dashboard._pages._base import Page
-from ouroboros.dashboard._ui import card, dataset_source, problem_list, source_note, table
+from ouroboros.dashboard._ui import (
+    card,
+    control,
+    dataset_source,
+    problem_list,
+    source_note,
+    table,
+)
 from ouroboros.errors import InputError, OuroborosError
 from ouroboros.model import INSTRUMENT_KINDS, ROLES, STATUSES, Ledger, dumps_ledger
 
@@ -120,46 +128,32 @@ def layout(ws: Workspace, key: str) -> Component:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Search", htmlFor="data-q"),
-                            dcc.Input(
-                                id="data-q",
-                                type="search",
-                                debounce=True,
-                                placeholder="id, name, kind, description…",
-                            ),
-                        ],
-                        className="control wide",
+                    control(
+                        "Search",
+                        dcc.Input(
+                            id="data-q",
+                            type="search",
+                            debounce=True,
+                            placeholder="id, name, kind, description…",
+                        ),
+                        html_for="data-q",
+                        wide=True,
                     ),
-                    html.Div(
-                        [
-                            html.Label("Role"),
-                            dcc.Dropdown(
-                                id="data-role", options=list(ROLES), placeholder="any role"
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Role",
+                        dcc.Dropdown(id="data-role", options=list(ROLES), placeholder="any role"),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Kind"),
-                            dcc.Dropdown(
-                                id="data-kind",
-                                options=list(INSTRUMENT_KINDS),
-                                placeholder="any kind",
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Kind",
+                        dcc.Dropdown(
+                            id="data-kind", options=list(INSTRUMENT_KINDS), placeholder="any kind"
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Status"),
-                            dcc.Dropdown(
-                                id="data-status", options=list(STATUSES), placeholder="any status"
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Status",
+                        dcc.Dropdown(
+                            id="data-status", options=list(STATUSES), placeholder="any status"
+                        ),
                     ),
                 ],
                 className="controls",
@@ -388,8 +382,10 @@ def register(app: dash.Dash, ws: Workspace) -> None:
     )
     def _download(_: int, key: str | None) -> dict[str, Any]:
         lg = ws.ledger(key or DEFAULT_KEY)
-        name = "".join(c if c.isalnum() else "-" for c in lg.meta.name.lower()).strip("-")
-        return {"content": dumps_ledger(lg, "yaml"), "filename": f"{name or 'dataset'}.yaml"}
+        return {
+            "content": dumps_ledger(lg, "yaml"),
+            "filename": f"{dataset_slug(lg.meta.name)}.yaml",
+        }
 
 
 PAGE = Page(path="/data", title="Data", layout=layout, register=register)
