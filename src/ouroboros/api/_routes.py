@@ -89,13 +89,7 @@ def _int(name: str, lo: int | None = None, hi: int | None = None) -> int | None:
 
 def _bool(name: str, default: bool = False) -> bool:
     v = _arg(name)
-    if v is None:
-        return default
-    if v.lower() in ("1", "true", "yes", "on"):
-        return True
-    if v.lower() in ("0", "false", "no", "off"):
-        return False
-    raise InputError(f"{name} must be true or false, got {v!r}", field=name)
+    return default if v is None else _truthy(name, v)
 
 
 def _list(name: str, allowed: tuple[str, ...] | None = None) -> list[str] | None:

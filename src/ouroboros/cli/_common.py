@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +19,14 @@ from rich.table import Table
 from ouroboros._json import jsonable as to_jsonable
 from ouroboros.errors import InputError
 
+if TYPE_CHECKING:
+    from ouroboros.model import Ledger
+
 __all__ = [
     "OutputFormat",
     "console",
     "err_console",
+    "load_path_or_default",
     "print_json",
     "print_table",
     "to_jsonable",
@@ -58,6 +63,13 @@ def print_table(rows: pd.DataFrame, *, title: str | None = None, floatfmt: str =
                 cells.append(str(v))
         table.add_row(*cells)
     console.print(table)
+
+
+def load_path_or_default(path: Path | None) -> Ledger:
+    """Load ``path``, or the bundled default dataset when ``path`` is ``None``."""
+    from ouroboros.model import default_dataset_path, load_ledger  # not at import: --help
+
+    return load_ledger(path if path is not None else default_dataset_path())
 
 
 def parse_format(value: str) -> OutputFormat:

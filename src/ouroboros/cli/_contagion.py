@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 import typer
 
-from ouroboros.cli._common import OutputFormat, console, parse_format, print_json, print_table
+from ouroboros.cli._common import (
+    OutputFormat,
+    console,
+    load_path_or_default,
+    parse_format,
+    print_json,
+    print_table,
+)
 from ouroboros.contagion import (
     ClearingResult,
     debtrank,
@@ -163,8 +170,6 @@ def _dataset_mode(
     alpha: float | None,
     beta: float | None,
 ) -> None:
-    from ouroboros.model import default_ledger, load_ledger
-
     if method not in (None, "layers"):
         raise InputError(
             "without --liabilities/--external the dataset is cleared by seniority layers; "
@@ -174,7 +179,7 @@ def _dataset_mode(
         raise InputError("--alpha and --beta apply to --method rv with files")
     if not default and shock is None:
         raise InputError("name a shock: --default ENTITY (repeatable) or --shock S.csv")
-    ledger = load_ledger(dataset) if dataset is not None else default_ledger()
+    ledger = load_path_or_default(dataset)
     net = ledger_network(ledger, year=year, equity_ratio=equity_ratio)
     cut = read_shock(shock, net.ids, defined_in="the dataset") if shock is not None else None
     shocks = dict(zip(net.ids, cut.tolist(), strict=True)) if cut is not None else None

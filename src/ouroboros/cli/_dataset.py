@@ -10,15 +10,16 @@ import typer
 from ouroboros.cli._common import (
     OutputFormat,
     console,
+    load_path_or_default,
     parse_format,
     print_json,
     print_table,
 )
 from ouroboros.errors import InputError
-from ouroboros.model import Ledger, default_dataset_path, load_ledger, save_ledger, summarize
+from ouroboros.model import Ledger, default_dataset_path, save_ledger, summarize
 from ouroboros.store import Store
 
-__all__ = ["load_path_or_default", "register"]
+__all__ = ["register"]
 
 dataset_app = typer.Typer(
     help="Validate, show, export and store datasets (the bundled one when no PATH is given).",
@@ -29,11 +30,6 @@ PATH_ARG = typer.Argument(
     None, help="A dataset: .yaml/.json file or a folder of CSV tables. Default: bundled."
 )
 FORMAT_OPT = typer.Option("table", "--format", "-f", help="table or json.")
-
-
-def load_path_or_default(path: Path | None) -> Ledger:
-    """Load ``path``, or the bundled default dataset when ``path`` is ``None``."""
-    return load_ledger(path if path is not None else default_dataset_path())
 
 
 def _summary_json(lg: Ledger) -> dict[str, Any]:

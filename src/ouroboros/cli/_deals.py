@@ -12,6 +12,7 @@ import typer
 from ouroboros.cli._common import console, print_json, print_table, to_jsonable
 from ouroboros.deals import (
     STRESSES,
+    CompiledDeal,
     DealSpec,
     Drivers,
     bundled_deal,
@@ -24,7 +25,6 @@ from ouroboros.deals import (
     yearly_summary,
 )
 from ouroboros.deals import breakeven as find_breakeven
-from ouroboros.deals._compile import CompiledDeal
 from ouroboros.errors import InputError
 
 __all__ = ["register"]

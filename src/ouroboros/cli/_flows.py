@@ -10,7 +10,13 @@ from typing import Any
 import pandas as pd
 import typer
 
-from ouroboros.cli._common import console, parse_format, print_json, print_table
+from ouroboros.cli._common import (
+    console,
+    load_path_or_default,
+    parse_format,
+    print_json,
+    print_table,
+)
 from ouroboros.errors import InputError
 
 __all__ = ["register"]
@@ -109,12 +115,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """How much of the money goes round a loop, per entity and for the whole web."""
         from ouroboros.flows import circularity_report
-        from ouroboros.model import default_ledger, load_ledger
 
         fmt = parse_format(output)
         if top < 0:
             raise InputError(f"--top must be >= 0, got {top}", field="top")
-        ledger = load_ledger(path) if path is not None else default_ledger()
+        ledger = load_path_or_default(path)
         report = circularity_report(
             ledger,
             year=year,

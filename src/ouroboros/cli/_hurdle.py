@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 import typer
 
-from ouroboros.cli._common import console, parse_format, print_json, print_table
+from ouroboros.cli._common import (
+    console,
+    load_path_or_default,
+    parse_format,
+    print_json,
+    print_table,
+)
 from ouroboros.errors import InputError
 from ouroboros.hurdle import (
     HurdleInputs,
@@ -624,9 +630,7 @@ def gap_command(
     if current is not None:
         gap = revenue_gap(required, current, growth=growth, year=year)
     else:
-        from ouroboros.model import default_ledger, load_ledger
-
-        ledger = default_ledger() if dataset is None else load_ledger(dataset)
+        ledger = load_path_or_default(dataset)
         gap = ledger_gap(ledger, required, growth=growth, year=year)
     if fmt == "json":
         print_json(gap.to_dict())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -18,22 +18,17 @@ from typer.core import TyperGroup
 from ouroboros.cli._common import (
     OutputFormat,
     console,
+    load_path_or_default,
     parse_format,
     print_json,
     print_table,
     to_jsonable,
 )
 from ouroboros.errors import InputError
-from ouroboros.model import Ledger, default_ledger, load_ledger
-from ouroboros.scenarios import (
-    StressResult,
-    builtin_scenario,
-    builtin_scenario_names,
-    builtin_scenario_path,
-    compare_scenarios,
-    run_stress,
-)
-from ouroboros.store import Store
+from ouroboros.store import Run, Store
+
+if TYPE_CHECKING:
+    from ouroboros.scenarios import StressResult
 
 __all__ = ["register"]
 
@@ -74,10 +69,6 @@ _RUN_STRESS_OPTIONS = ("runs", "seed", "executor", "address", "workers", "batch_
 def _run_stress_options(ctx: typer.Context) -> dict[str, Any]:
     """The command's options that are keywords of :func:`run_stress`, as given."""
     return {k: v for k, v in ctx.params.items() if k in _RUN_STRESS_OPTIONS}
-
-
-def _ledger(path: Path | None) -> Ledger:
-    return load_ledger(path) if path is not None else default_ledger()
 
 
 def _years_as_int(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
@@ -168,8 +159,10 @@ def stress_run(
     progress: bool | None = PROGRESS_OPT,
 ) -> None:
     """Run a stress scenario: defaults, losses by layer, timeline (and distributions)."""
+    from ouroboros.scenarios import run_stress  # not at import: 'runs' needs none of it
+
     out = parse_format(fmt)
-    ledger = _ledger(dataset)
+    ledger = load_path_or_default(dataset)
     result = run_stress(scenario, ledger, **_run_stress_options(ctx))
     run_id = result.save(ledger) if save else None
     if out is OutputFormat.json:
@@ -196,8 +189,10 @@ def stress_compare(
     progress: bool | None = PROGRESS_OPT,
 ) -> None:
     """Run scenarios with the same runs and seed and print them side by side."""
+    from ouroboros.scenarios import compare_scenarios, run_stress
+
     out = parse_format(fmt)
-    ledger = _ledger(dataset)
+    ledger = load_path_or_default(dataset)
     options = _run_stress_options(ctx)
     if seed is None and runs > 1:  # one seed for all, so the scenarios share their draws
         import secrets
@@ -236,6 +231,8 @@ def stress_compare(
 @stress_app.command("list")
 def stress_list(fmt: str = FORMAT_OPT) -> None:
     """List the built-in scenarios."""
+    from ouroboros.scenarios import builtin_scenario, builtin_scenario_names, builtin_scenario_path
+
     out = parse_format(fmt)
     rows = []
     for name in builtin_scenario_names():
@@ -278,6 +275,19 @@ def runs_list(
 _SMALL = ("timeline", "default_probability", "losses_by_layer", "deals")
 
 
+def _run_meta(run: Run) -> dict[str, Any]:
+    """A stored run's identity and parameters (``runs show`` and ``params.json``)."""
+    return {
+        "run_id": run.run_id,
+        "kind": run.kind,
+        "created_at": run.created_at,
+        "seed": run.seed,
+        "dataset": run.dataset,
+        "dataset_version": run.dataset_version,
+        "params": run.params,
+    }
+
+
 @runs_app.command("show")
 def runs_show(
     run_id: str = typer.Argument(..., help="A run id (see 'runs list')."),
@@ -298,13 +308,7 @@ def runs_show(
             return
         print_json(
             {
-                "run_id": run.run_id,
-                "kind": run.kind,
-                "created_at": run.created_at,
-                "seed": run.seed,
-                "dataset": run.dataset,
-                "dataset_version": run.dataset_version,
-                "params": run.params,
+                **_run_meta(run),
                 "tables": {
                     name: {"rows": len(df), "columns": [str(c) for c in df.columns]}
                     for name, df in run.tables.items()
@@ -346,17 +350,9 @@ def runs_export(
     run = Store().load_run(run_id)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "run_id": run.run_id,
-            "kind": run.kind,
-            "created_at": run.created_at,
-            "seed": run.seed,
-            "dataset": run.dataset,
-            "dataset_version": run.dataset_version,
-            "params": run.params,
-        }
         (out_dir / "params.json").write_text(
-            json.dumps(to_jsonable(meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(to_jsonable(_run_meta(run)), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
         )
         written = ["params.json"]
         for name, df in run.tables.items():

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from ouroboros.cli._common import OutputFormat, console, err_console, parse_format, print_json
+from ouroboros.cli._common import (
+    OutputFormat,
+    console,
+    err_console,
+    load_path_or_default,
+    parse_format,
+    print_json,
+)
 from ouroboros.errors import InputError
 
 __all__ = ["register", "serve_app"]
@@ -97,7 +104,6 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     ) -> None:
         """Write one self-contained HTML report (Plotly inline), optionally a PDF too."""
-        from ouroboros.cli._dataset import load_path_or_default
         from ouroboros.report import print_pdf, sections, write_report
 
         output = parse_format(fmt)
