@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -71,15 +71,6 @@ class LedgerNetwork:
     external_liabilities: tuple[FloatArray, ...]
     assumptions: pd.DataFrame
     unit: str
-
-
-def _latest(fin: dict[int, Any], year: int | None, field: str) -> tuple[int | None, float | None]:
-    years = sorted((y for y in fin if year is None or y <= year), reverse=True)
-    for y in years:
-        v = getattr(fin[y], field, None)
-        if v is not None:
-            return y, float(v)
-    return None, None
 
 
 def ledger_network(
@@ -130,10 +121,9 @@ def ledger_network(
     rows = []
     for i, eid in enumerate(ids):
         ent = ledger.entity(eid)
-        fin = ent.financials
-        y_ta, ta = _latest(fin, year, "total_assets")
-        _, eq = _latest(fin, year, "equity")
-        y_d, debt = _latest(fin, year, "debt")
+        y_ta, ta = ent.latest("total_assets", year)
+        _, eq = ent.latest("equity", year)
+        y_d, debt = ent.latest("debt", year)
         if "rest_of_world" in ent.roles:
             basis, total_liab, total_assets = "rest of world (never fails)", debt_net[i], None
             ext_assets[i] = debt_net[i]

@@ -237,6 +237,23 @@ class Entity(_Strict):
         """Whether this entity closes the system (outside revenue and funding)."""
         return "rest_of_world" in self.roles
 
+    def latest(self, field: str, year: int | None = None) -> tuple[int | None, float | None]:
+        """The most recent reported ``field`` of the financials up to ``year`` (any year if
+        ``None``) and its year, or ``(None, None)`` if no year reports it.
+
+        Examples
+        --------
+        >>> e = Entity(id="x", name="X", roles=["neocloud"],
+        ...            financials={2024: {"cash": 1.0}, 2025: {"debt": 2.0}})
+        >>> e.latest("cash"), e.latest("debt", 2024), e.latest("debt")
+        ((2024, 1.0), (None, None), (2025, 2.0))
+        """
+        for y in sorted((y for y in self.financials if year is None or y <= year), reverse=True):
+            v = getattr(self.financials[y], field, None)
+            if v is not None:
+                return y, float(v)
+        return None, None
+
 
 class InstrumentBase(_Strict):
     """Fields every instrument has. ``from`` pays ``to`` the ``amount`` over the schedule.

@@ -229,14 +229,6 @@ class Plan:
         return len(self.year)
 
 
-def _latest(ent: Any, year: int, name: str) -> tuple[int | None, float | None]:
-    for y in sorted((y for y in ent.financials if y <= year), reverse=True):
-        v = getattr(ent.financials[y], name, None)
-        if v is not None:
-            return y, float(v)
-    return None, None
-
-
 def _grid(
     spec: ScenarioSpec, as_of: dt.date
 ) -> tuple[list[dt.date], list[dt.date], list[float], int]:
@@ -569,15 +561,15 @@ def build_plan(spec: ScenarioSpec, ledger: Ledger) -> Plan:
         rs = roles[i]
         ov = spec.entities.get(eid)
         notes: list[str] = []
-        _, rev = _latest(ent, base_year, "revenue")
-        _, ai_rev = _latest(ent, base_year, "ai_revenue")
-        _, ebitda = _latest(ent, base_year, "ebitda")
-        _, ocf = _latest(ent, base_year, "operating_cash_flow")
-        _, cash = _latest(ent, base_year, "cash")
-        _, debt = _latest(ent, base_year, "debt")
-        _, eq = _latest(ent, base_year, "equity")
-        _, ta = _latest(ent, base_year, "total_assets")
-        _, cpx = _latest(ent, base_year, "capex")
+        _, rev = ent.latest("revenue", base_year)
+        _, ai_rev = ent.latest("ai_revenue", base_year)
+        _, ebitda = ent.latest("ebitda", base_year)
+        _, ocf = ent.latest("operating_cash_flow", base_year)
+        _, cash = ent.latest("cash", base_year)
+        _, debt = ent.latest("debt", base_year)
+        _, eq = ent.latest("equity", base_year)
+        _, ta = ent.latest("total_assets", base_year)
+        _, cpx = ent.latest("capex", base_year)
         if ov is not None and ov.revenue is not None:
             rev = ov.revenue
             notes.append("revenue from the scenario")
