@@ -189,7 +189,7 @@ def stress_compare(
     progress: bool | None = PROGRESS_OPT,
 ) -> None:
     """Run scenarios with the same runs and seed and print them side by side."""
-    from ouroboros.scenarios import compare_scenarios, run_stress
+    from ouroboros.scenarios import compare_scenarios, format_comparison, run_stress
 
     out = parse_format(fmt)
     ledger = load_path_or_default(dataset)
@@ -220,10 +220,8 @@ def stress_compare(
             }
         )
         return
-    shown = table.copy()
-    for c in shown.columns[1:]:
-        shown[c] = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in shown[c]]
-    print_table(shown, title=f"Scenarios side by side ({runs} run{'s' if runs > 1 else ''})")
+    plural = "s" if runs > 1 else ""
+    print_table(format_comparison(table), title=f"Scenarios side by side ({runs} run{plural})")
     for name, rid in run_ids.items():
         console.print(f"{name}: saved as run {rid}", highlight=False)
 

@@ -45,7 +45,14 @@ from ouroboros.flows import circularity_report
 from ouroboros.hurdle import HurdleInputs, builtin_recipes, hurdle, ledger_gap, run_recipe, tornado
 from ouroboros.markets import run_layers, run_liquidity
 from ouroboros.model import Ledger, summarize
-from ouroboros.scenarios import StressResult, compare_scenarios, resolve_scenario, run_stress
+from ouroboros.scenarios import (
+    StressResult,
+    compare_scenarios,
+    format_comparison,
+    resolve_scenario,
+    run_stress,
+    stacked_timelines,
+)
 
 __all__ = [
     "SECTIONS",
@@ -421,12 +428,7 @@ def _section_stress(doc: _Doc, lg: Ledger, src: str, results: Sequence[StressRes
         "which layer of investors takes the losses (central run; 'ouroboros stress NAME "
         "--runs N' gives the Monte Carlo distributions)."
     )
-    frames = []
-    for r in results:
-        tl = r.timeline.copy()
-        tl.insert(0, "scenario", r.name)
-        frames.append(tl)
-    tl = pd.concat(frames, ignore_index=True)
+    tl = stacked_timelines(results)
     cols = [c for c in ("scenario", "year", "entity", "event", "cause", "counterparty") if c in tl]
     defaults = tl[tl["event"] == "default"] if "event" in tl else tl.iloc[0:0]
     doc.kpis(
@@ -452,9 +454,7 @@ def _section_stress(doc: _Doc, lg: Ledger, src: str, results: Sequence[StressRes
         f"{_STRESS_METHOD}; web from {src}",
     )
     doc.add("<h3>Scenarios side by side</h3>")
-    table = compare_scenarios(results)
-    for c in table.columns[1:]:
-        table[c] = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in table[c]]
+    table = format_comparison(compare_scenarios(results))
     doc.table(table, max_rows=len(table))
     doc.source(f"ouroboros.scenarios.compare_scenarios; {_STRESS_METHOD}")
 

@@ -44,7 +44,13 @@ from ouroboros.scenarios._io import (
 )
 from ouroboros.scenarios._plan import LAYERS
 from ouroboros.scenarios._result import QUANTILES, StressResult
-from ouroboros.scenarios._run import batch_sizes, compare_scenarios, run_stress
+from ouroboros.scenarios._run import (
+    batch_sizes,
+    compare_scenarios,
+    format_comparison,
+    run_stress,
+    stacked_timelines,
+)
 from ouroboros.scenarios._sample import RNG_BLOCK
 from ouroboros.scenarios._spec import (
     AdoptionSpec,
@@ -94,9 +100,11 @@ __all__ = [
     "builtin_scenario_path",
     "check_against_ledger",
     "compare_scenarios",
+    "format_comparison",
     "get_executor",
     "load_scenario",
     "resolve_scenario",
     "run_stress",
     "scenario_from_data",
+    "stacked_timelines",
 ]

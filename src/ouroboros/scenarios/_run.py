@@ -22,7 +22,13 @@ from ouroboros.scenarios._result import StressResult, assemble
 from ouroboros.scenarios._sample import RNG_BLOCK
 from ouroboros.scenarios._spec import ScenarioSpec
 
-__all__ = ["batch_sizes", "compare_scenarios", "run_stress"]
+__all__ = [
+    "batch_sizes",
+    "compare_scenarios",
+    "format_comparison",
+    "run_stress",
+    "stacked_timelines",
+]
 
 MAX_BATCH = 1000
 MIN_BATCH = 100
@@ -225,3 +231,31 @@ def compare_scenarios(results: Sequence[StressResult]) -> pd.DataFrame:
     for name in names:
         data[name] = [cols[name].get(m, "") for m in measures]
     return pd.DataFrame(data)
+
+
+def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_scenarios`'s table as text for display: numbers with two decimals and
+    thousands separators, everything else as it is.
+
+    >>> format_comparison(pd.DataFrame({"measure": ["loss"], "a": [1234.5]}))["a"].tolist()
+    ['1,234.50']
+    """
+    shown = table.copy()
+    for c in shown.columns[1:]:
+        shown[c] = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in shown[c]]
+    return shown
+
+
+def stacked_timelines(results: Sequence[StressResult]) -> pd.DataFrame:
+    """The timelines of several results in one table, a ``scenario`` column first.
+
+    >>> from ouroboros.scenarios import run_stress
+    >>> stacked_timelines([run_stress("baseline")]).columns[0]
+    'scenario'
+    """
+    frames = []
+    for r in results:
+        tl = r.timeline.copy()
+        tl.insert(0, "scenario", r.name)
+        frames.append(tl)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"scenario": []})

@@ -48,6 +48,8 @@ from ouroboros.scenarios import (
     builtin_scenario,
     builtin_scenario_names,
     compare_scenarios,
+    format_comparison,
+    stacked_timelines,
 )
 
 __all__ = [
@@ -246,12 +248,7 @@ def poll_runs(
 def _timeline(results: list[StressResult]) -> pd.DataFrame:
     mc = results[0].runs > 1
     cols = _TIMELINE_MC if mc else _TIMELINE_CENTRAL
-    frames = []
-    for r in results:
-        tl = r.timeline.copy()
-        tl.insert(0, "scenario", r.name)
-        frames.append(tl)
-    df = pd.concat(frames, ignore_index=True)
+    df = stacked_timelines(results)
     for c in cols:
         if c not in df.columns:
             df[c] = pd.Series(dtype=float if c == "probability" else object)
@@ -263,13 +260,6 @@ def _timeline(results: list[StressResult]) -> pd.DataFrame:
         df = df.sort_values(["year", "scenario"], kind="stable")
     df["year"] = df["year"].astype(int)
     return df.fillna("").reset_index(drop=True)
-
-
-def _comparison(results: list[StressResult]) -> pd.DataFrame:
-    table_ = compare_scenarios(results)
-    for c in table_.columns[1:]:
-        table_[c] = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in table_[c]]
-    return table_
 
 
 def _names(ws: Workspace, key: str) -> dict[str, str]:
@@ -495,7 +485,9 @@ def results_view(ws: Workspace, key: str, results: list[StressResult]) -> Compon
             card("Monte Carlo distributions", *distributions, source=dist_src),
             card(
                 "Scenarios side by side",
-                table(_comparison(results), "stress-compare", page_size=30),
+                table(
+                    format_comparison(compare_scenarios(results)), "stress-compare", page_size=30
+                ),
                 source=source_note("ouroboros.scenarios.compare_scenarios; ", note, "; ", METHOD),
             ),
         ]
